@@ -1,0 +1,80 @@
+import type { Body } from './driver.js';
+import { TooLargeError } from './errors.js';
+
+/** Streams a body: whole bytes become a one-chunk stream. */
+export async function* bodyChunks(body: Body): AsyncIterable<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    yield body;
+    return;
+  }
+  for await (const chunk of body) yield chunk;
+}
+
+/** A one-shot stream over bytes already in memory. */
+export function bytesToStream(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  return bodyChunks(bytes);
+}
+
+/**
+ * Collects a body into one `Uint8Array`. For values known to be small (envelopes, zone files).
+ * @throws TooLargeError when more than `maxBytes` arrive (the read stops there: no unbounded allocation).
+ */
+export async function readBody(
+  body: Body,
+  maxBytes = Number.POSITIVE_INFINITY,
+  context: { driver?: string; key?: string } = {},
+): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) {
+    if (body.byteLength > maxBytes) throw tooLarge(maxBytes, context);
+    return body;
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(maxBytes, context);
+    chunks.push(chunk);
+  }
+  return concatBytes(chunks, total);
+}
+
+function tooLarge(maxBytes: number, context: { driver?: string; key?: string }): TooLargeError {
+  return new TooLargeError(`Value is larger than the ${maxBytes}-byte limit for this read`, context);
+}
+
+/** Concatenates chunks without an intermediate copy when there is only one. */
+export function concatBytes(chunks: readonly Uint8Array[], total?: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const length = total ?? chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Re-chunks a stream into pieces of exactly `size` bytes (the last may be shorter), holding at most
+ * one piece in memory. Used for multipart / session uploads.
+ */
+export async function* fixedSizeChunks(body: Body, size: number): AsyncIterable<Uint8Array> {
+  let buffer = new Uint8Array(size);
+  let filled = 0;
+  for await (const chunk of bodyChunks(body)) {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const take = Math.min(size - filled, chunk.byteLength - offset);
+      buffer.set(chunk.subarray(offset, offset + take), filled);
+      filled += take;
+      offset += take;
+      if (filled === size) {
+        yield buffer;
+        buffer = new Uint8Array(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield buffer.subarray(0, filled);
+}

@@ -1,0 +1,5 @@
+export * from './body.js';
+export type * from './driver.js';
+export * from './errors.js';
+export * from './key-value-driver.js';
+export * from './keys.js';

@@ -1,0 +1,14 @@
+import type { DriverModule } from '@blockstack-storage/core';
+import { createDiskDriverFromConfig, DISK_DRIVER_NAME } from './disk-driver.js';
+
+export {
+  createDiskDriver,
+  createDiskDriverFromConfig,
+  DISK_DRIVER_NAME,
+  type DiskDriverOptions,
+  defaultDiskRoot,
+} from './disk-driver.js';
+
+/** Loaded by the core when `disk` appears in `storage_drivers`. */
+const diskDriverModule: DriverModule = { name: DISK_DRIVER_NAME, create: createDiskDriverFromConfig };
+export default diskDriverModule;
