@@ -11,7 +11,7 @@ import type {
   StorageDriver,
   StoredObject,
 } from './driver.js';
-import { asStorageError, throwIfAborted, UnsupportedError } from './errors.js';
+import { AbortedError, asStorageError, isStorageError, throwIfAborted, UnsupportedError } from './errors.js';
 import { decodeDataId, storageKey } from './keys.js';
 
 /**
@@ -55,6 +55,10 @@ export function createKeyValueDriver(backend: KeyValueBackend): StorageDriver {
     try {
       return await op();
     } catch (error) {
+      // SDKs report an abort in many shapes; once the caller's signal fired, call it what it is.
+      if (signal?.aborted && !isStorageError(error)) {
+        throw new AbortedError('Operation aborted', { driver: name, key, cause: error });
+      }
       throw asStorageError(error, { driver: name, key });
     }
   };

@@ -1,0 +1,69 @@
+// `pnpm create-driver <name> [--dir <packages dir>]`: copies packages/skeleton to
+// packages/driver-<name> with every name replaced, ready to build and pass its tests.
+import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const args = process.argv.slice(2);
+const dirFlag = args.indexOf('--dir');
+const packagesDir = dirFlag >= 0 ? resolve(args[dirFlag + 1] ?? '') : join(repo, 'packages');
+const name = args.filter((_, i) => i !== dirFlag && i !== dirFlag + 1)[0];
+
+if (!name || !/^[a-z][a-z0-9-]{0,40}$/.test(name) || name === 'skeleton') {
+  console.error('usage: pnpm create-driver <name> [--dir <packages dir>]');
+  console.error(
+    '  <name>: lowercase letters, digits and dashes, starting with a letter (e.g. "ipfs", "backblaze-b2").',
+  );
+  process.exit(2);
+}
+
+const target = join(packagesDir, `driver-${name}`);
+if (existsSync(target)) {
+  console.error(
+    `${relative(process.cwd(), target) || target} already exists: choose another name or remove it first.`,
+  );
+  process.exit(1);
+}
+
+const pascal = name.replace(/(^|-)([a-z0-9])/g, (_, __, c) => c.toUpperCase());
+const upper = name.replace(/-/g, '_').toUpperCase();
+// create-driver.test.ts tests this script from inside the skeleton; a new driver does not need it.
+const skipped = new Set(['node_modules', 'dist', '.turbo', 'create-driver.test.ts']);
+cpSync(join(repo, 'packages', 'skeleton'), target, {
+  recursive: true,
+  filter: (source) => !skipped.has(source.split(/[\\/]/).pop() ?? ''),
+});
+
+// Order matters: the package name first, then identifiers, then the remaining lowercase word.
+const replacements = [
+  ['@blockstack-storage/driver-skeleton', `@blockstack-storage/driver-${name}`],
+  ['packages/skeleton', `packages/driver-${name}`],
+  ['SKELETON', upper],
+  ['Skeleton', pascal],
+  ['skeleton', name],
+];
+for (const file of walk(target)) {
+  const text = readFileSync(file, 'utf8');
+  let out = text;
+  for (const [from, to] of replacements) out = out.split(from).join(to);
+  if (out !== text) writeFileSync(file, out);
+}
+for (const file of walk(target)) {
+  const base = file.slice(target.length);
+  if (base.includes('skeleton')) renameSync(file, target + base.replace(/skeleton/g, name));
+}
+
+console.log(`Created ${relative(process.cwd(), target) || target} (@blockstack-storage/driver-${name}).
+Next:
+  1. pnpm install
+  2. replace the in-memory Map in src/${name}-driver.ts with calls to your provider
+  3. declare honest capabilities; pnpm --filter @blockstack-storage/driver-${name} test runs the conformance suite
+  4. add a changeset: pnpm changeset`);
+
+function walk(dir) {
+  return readdirSync(dir).flatMap((entry) => {
+    const path = join(dir, entry);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
