@@ -7,6 +7,7 @@ import {
   AbortedError,
   type Body,
   bodyChunks,
+  bytesToStream,
   ConfigurationError,
   createKeyValueDriver,
   type DriverCapabilities,
@@ -38,6 +39,7 @@ export interface DiskDriverOptions {
 
 export const DISK_DRIVER_NAME = 'disk';
 const TEMP_DIR = '.tmp';
+const SMALL_READ_BYTES = 4n * 1024n * 1024n;
 
 /** The default root, `~/.blockstack/storage-disk`, as the 2017 disk driver used. */
 export function defaultDiskRoot(): string {
@@ -193,9 +195,16 @@ class DiskBackend implements KeyValueBackend {
     }
     try {
       const info = await handle.stat({ bigint: true });
+      const etag = etagOf(info);
       // The open handle pins the file: a concurrent rename over it cannot tear this read.
+      if (info.size <= SMALL_READ_BYTES) {
+        // One read call beats a stream's machinery for the small values most data is.
+        const bytes = await handle.readFile();
+        await handle.close();
+        return { body: bytesToStream(bytes), size: bytes.byteLength, etag };
+      }
       const stream = createReadStream('', { fd: handle.fd, autoClose: false, highWaterMark: 1024 * 1024 });
-      return { body: readAndClose(stream, handle), size: Number(info.size), etag: etagOf(info) };
+      return { body: readAndClose(stream, handle), size: Number(info.size), etag };
     } catch (error) {
       await handle.close();
       throw mapFsError(error, path);
