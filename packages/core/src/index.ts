@@ -3,3 +3,4 @@ export type * from './driver.js';
 export * from './errors.js';
 export * from './key-value-driver.js';
 export * from './keys.js';
+export * from './config/index.js';

@@ -1,0 +1,144 @@
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { DriverFactoryContext, DriverModule, StorageDriver } from '../driver.js';
+import { ConfigurationError } from '../errors.js';
+
+/** npm scope and prefix of driver packages: `disk` → `@blockstack-storage/driver-disk`. */
+export const DRIVER_PACKAGE_PREFIX = '@blockstack-storage/driver-';
+
+/** Something a program registers: a driver module (built from its config section) or a ready driver. */
+export type DriverRegistration = DriverModule | StorageDriver;
+
+export interface DriverRegistryOptions {
+  /** Loads a package by specifier. Default: dynamic `import()`, then resolution from the working directory. */
+  importer?: (specifier: string) => Promise<unknown>;
+}
+
+/**
+ * Finds drivers by their config name. A registered driver wins; otherwise `name` loads the package
+ * `@blockstack-storage/driver-<name>`, whose default export is a `DriverModule`.
+ */
+export class DriverRegistry {
+  private readonly registered = new Map<string, DriverRegistration>();
+  private readonly importer: (specifier: string) => Promise<unknown>;
+
+  constructor(options: DriverRegistryOptions = {}) {
+    this.importer = options.importer ?? importFromHereOrCwd;
+  }
+
+  /** Registers a driver module or a ready driver under its `name`, replacing any earlier one. */
+  register(entry: DriverRegistration): this {
+    if (typeof entry?.name !== 'string' || entry.name === '') {
+      throw new ConfigurationError('A registered driver needs a non-empty name');
+    }
+    this.registered.set(entry.name, entry);
+    return this;
+  }
+
+  /** Names registered in code. */
+  registeredNames(): string[] {
+    return [...this.registered.keys()].sort();
+  }
+
+  /**
+   * Builds the driver called `name` from its config section.
+   * @throws ConfigurationError when no such driver is registered or installed (listing those that are),
+   *   or when the package is not a driver module.
+   */
+  async create(
+    name: string,
+    section: Readonly<Record<string, string>>,
+    context: DriverFactoryContext = {},
+  ): Promise<StorageDriver> {
+    const entry = this.registered.get(name) ?? (await this.load(name));
+    if (isDriverModule(entry)) {
+      const driver = await entry.create(section, context);
+      if (driver.name !== name) {
+        throw new ConfigurationError(`Driver module "${name}" built a driver named "${driver.name}"`, {
+          driver: name,
+        });
+      }
+      return driver;
+    }
+    return entry;
+  }
+
+  private async load(name: string): Promise<DriverModule> {
+    const specifier = `${DRIVER_PACKAGE_PREFIX}${name}`;
+    let loaded: unknown;
+    try {
+      loaded = await this.importer(specifier);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+        const registered = this.registeredNames();
+        const installed = installedDriverNames();
+        throw new ConfigurationError(`Unknown storage driver "${name}"`, {
+          driver: name,
+          cause: error,
+          hint: `Registered: [${registered.join(', ')}]; installed: [${installed.join(', ')}]. Install ${specifier} or register the driver with openStorage({ drivers }).`,
+        });
+      }
+      throw new ConfigurationError(`Driver package ${specifier} failed to load`, {
+        driver: name,
+        cause: error,
+      });
+    }
+    const module = (loaded as { default?: unknown }).default;
+    if (!isDriverModule(module) || module.name !== name) {
+      throw new ConfigurationError(
+        `${specifier} does not export a driver module named "${name}" as its default export`,
+        { driver: name, hint: 'Its default export must be { name, create(section, context) }.' },
+      );
+    }
+    return module;
+  }
+}
+
+function isDriverModule(value: unknown): value is DriverModule {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as DriverModule).create === 'function' &&
+    typeof (value as DriverModule).name === 'string'
+  );
+}
+
+// An application usually installs drivers beside core; under pnpm's strict layout they are visible
+// from the application's directory rather than from core's, so try both.
+async function importFromHereOrCwd(specifier: string): Promise<unknown> {
+  try {
+    return await import(specifier);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    let resolved: string;
+    try {
+      resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
+    } catch {
+      throw error;
+    }
+    return import(pathToFileURL(resolved).href);
+  }
+}
+
+/** Driver packages visible from core or the working directory (names without the prefix). */
+export function installedDriverNames(): string[] {
+  const dirs = new Set<string>([
+    ...(createRequire(import.meta.url).resolve.paths('@blockstack-storage/core') ?? []),
+    ...(createRequire(join(process.cwd(), 'package.json')).resolve.paths('@blockstack-storage/core') ?? []),
+  ]);
+  const names = new Set<string>();
+  for (const dir of dirs) {
+    try {
+      for (const entry of readdirSync(join(dir, '@blockstack-storage'))) {
+        if (entry.startsWith('driver-')) names.add(entry.slice('driver-'.length));
+      }
+    } catch {
+      // Most candidate directories do not exist.
+    }
+  }
+  return [...names].sort();
+}

@@ -1,0 +1,59 @@
+import type { StorageDriver } from '../driver.js';
+import { asStorageError } from '../errors.js';
+import { CLIENT_SECTION, type ClientConfig } from './client-config.js';
+import type { DriverRegistry } from './driver-registry.js';
+import { checkMutableWriteRule } from './replication-rule.js';
+
+/** The configured drivers, built and initialised, with what the core needs to know about each. */
+export interface OpenedDrivers {
+  /** In `storage_drivers` order. */
+  readonly drivers: readonly StorageDriver[];
+  /** Listed in `storage_drivers_local`, or declaring `capabilities.visibility: 'local'`. */
+  readonly local: ReadonlySet<string>;
+  readonly requiredWrite: ReadonlySet<string>;
+  /** Human-readable warnings (never containing config values). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Builds every driver in `storage_drivers` from its section, calls `init`, and re-checks the mutable
+ * write rule with what the drivers declare: a driver whose `capabilities.visibility` is `'local'`
+ * counts as local even when the config does not list it. Warns when a non-local driver cannot give URLs
+ * (others then cannot find what it stores).
+ * @throws ConfigurationError; a driver's own init error. Drivers opened so far are closed on failure.
+ */
+export async function openConfiguredDrivers(
+  config: ClientConfig,
+  registry: DriverRegistry,
+  env?: Readonly<Record<string, string | undefined>>,
+): Promise<OpenedDrivers> {
+  const drivers: StorageDriver[] = [];
+  try {
+    for (const name of config.storageDrivers) {
+      const section = config.driverSections[name] ?? {};
+      const driver = await registry.create(name, section, { env, configPath: config.path });
+      drivers.push(driver);
+      try {
+        await driver.init?.();
+      } catch (error) {
+        throw asStorageError(error, { driver: name });
+      }
+    }
+    const declaredLocal = drivers.filter((d) => d.capabilities.visibility === 'local').map((d) => d.name);
+    const where = `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`;
+    checkMutableWriteRule({ requiredWrite: config.requiredWrite, local: config.local, declaredLocal, where });
+    const local = new Set([...config.local, ...declaredLocal]);
+    const warnings: string[] = [];
+    for (const driver of drivers) {
+      if (!local.has(driver.name) && !(driver.capabilities.publicUrls && driver.mutableUrl)) {
+        warnings.push(
+          `${where}: driver "${driver.name}" is not in storage_drivers_local but cannot give public URLs, so other users cannot find what it stores; add it to storage_drivers_local or configure its public URL`,
+        );
+      }
+    }
+    return { drivers, local, requiredWrite: new Set(config.requiredWrite), warnings };
+  } catch (error) {
+    await Promise.allSettled(drivers.map((d) => d.close?.()));
+    throw error;
+  }
+}
