@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // `vitest run` on its own with its own vitest.config.ts (if it has one).
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    projects: ['packages/*', 'tests'],
   },
 });

@@ -1,11 +1,13 @@
 // `npm test`: install if needed, then build, typecheck, lint and run every package's tests once.
+
 // Writes the test counts to .test-results/ and prints one line "N passed, N failed" at the end.
 import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { pnpm } from './pnpm.mjs';
 import { countReport } from './test-report.mjs';
 
 const root = new URL('..', import.meta.url);
-process.chdir(root);
+process.chdir(fileURLToPath(root));
 
 if (!existsSync('node_modules/.modules.yaml')) pnpm(['install', '--frozen-lockfile']);
 pnpm(['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']);
