@@ -4,3 +4,5 @@ export * from './errors.js';
 export * from './key-value-driver.js';
 export * from './keys.js';
 export * from './config/index.js';
+export * from './crypto/index.js';
+export * from './identity/index.js';

@@ -1,0 +1,2 @@
+export * from './data-key.js';
+export * from './key-file.js';

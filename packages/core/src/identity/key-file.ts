@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { bytesToHex, hexToBytes } from '../crypto/hex.js';
+import { ConfigurationError, ConflictError, PermissionError } from '../errors.js';
+import { type DataKeyPair, publicKeyFromPrivate } from './data-key.js';
+
+/** The `format` tag of a data key file, so a future format can be told apart. */
+export const DATA_KEY_FILE_FORMAT = 'blockstack-storage/data-key/1';
+
+/** Options of `saveDataKey`. */
+export interface SaveDataKeyOptions {
+  /** Replace an existing file. Default false: losing a data key loses access to encrypted data. */
+  overwrite?: boolean;
+}
+
+/**
+ * Writes a data keypair to `path` as JSON (`format`, hex `privateKey` and `publicKey`) with mode 0600,
+ * atomically (temp file, fsync, then link or rename, then directory fsync): a crash leaves either no
+ * file or the whole file.
+ * @throws ConflictError if the file exists and `overwrite` is not set.
+ */
+export async function saveDataKey(
+  path: string,
+  keyPair: DataKeyPair,
+  options: SaveDataKeyOptions = {},
+): Promise<void> {
+  const publicKey = publicKeyFromPrivate(keyPair.privateKey);
+  const text = `${JSON.stringify({
+    format: DATA_KEY_FILE_FORMAT,
+    privateKey: bytesToHex(keyPair.privateKey),
+    publicKey: bytesToHex(publicKey),
+  })}\n`;
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    if (options.overwrite) {
+      await rename(temp, path);
+    } else {
+      // link() fails with EEXIST instead of replacing: an atomic create-if-absent.
+      await link(temp, path);
+      await unlink(temp);
+    }
+  } catch (error) {
+    await unlink(temp).catch(() => {});
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new ConflictError(`A data key file already exists at ${path}`, {
+        hint: 'Load it with loadDataKey, or pass { overwrite: true } if you really mean to replace it.',
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  await syncDirectory(dir);
+}
+
+/**
+ * Reads a data keypair written by `saveDataKey`, checking that the public key matches the private key.
+ * @throws ConfigurationError when the file is missing or malformed (naming the path, never the key);
+ *   PermissionError when group or others can read it (POSIX), like ssh does.
+ */
+export async function loadDataKey(path: string): Promise<DataKeyPair> {
+  let text: string;
+  try {
+    const info = await stat(path);
+    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
+      throw new PermissionError(
+        `The data key file ${path} is readable by other users (mode ${(info.mode & 0o777).toString(8)})`,
+        { hint: `Run: chmod 600 ${path}` },
+      );
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof PermissionError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigurationError(
+      code === 'ENOENT' ? `No data key file at ${path}` : `Cannot read the data key file ${path}`,
+      {
+        cause: error,
+        hint: 'Create one with generateDataKeyPair and saveDataKey, or point the config at the right file.',
+      },
+    );
+  }
+  const malformed = (what: string): ConfigurationError =>
+    new ConfigurationError(`The data key file ${path} is malformed: ${what}`, {
+      hint: 'Restore it from a backup; the file must hold the JSON written by saveDataKey.',
+    });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // No `cause`: a JSON syntax error quotes the text, which is the private key.
+    throw malformed('not JSON');
+  }
+  const fields = parsed as { format?: unknown; privateKey?: unknown; publicKey?: unknown } | null;
+  if (typeof fields !== 'object' || fields === null || fields.format !== DATA_KEY_FILE_FORMAT) {
+    throw malformed(`missing "format": "${DATA_KEY_FILE_FORMAT}"`);
+  }
+  if (typeof fields.privateKey !== 'string' || !/^[0-9a-f]{64}$/.test(fields.privateKey)) {
+    throw malformed('"privateKey" must be 64 lowercase hex characters');
+  }
+  const privateKey = hexToBytes(fields.privateKey);
+  let publicKey: Uint8Array;
+  try {
+    publicKey = publicKeyFromPrivate(privateKey);
+  } catch {
+    throw malformed('"privateKey" is not a valid secp256k1 key');
+  }
+  if (fields.publicKey !== bytesToHex(publicKey)) {
+    throw malformed('"publicKey" does not belong to "privateKey"');
+  }
+  return { privateKey, publicKey };
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
