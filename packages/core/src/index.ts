@@ -6,3 +6,4 @@ export * from './keys.js';
 export * from './config/index.js';
 export * from './crypto/index.js';
 export * from './identity/index.js';
+export * from './replication/index.js';

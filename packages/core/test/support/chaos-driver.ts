@@ -33,7 +33,7 @@ export interface ChaosControls {
  * A fault-injecting decorator over a real driver (the shape of flystorage's chaos adapter): the
  * operations that are not told to fail reach the real driver.
  */
-export function withChaos(inner: StorageDriver): StorageDriver & { chaos: ChaosControls } {
+export function withChaos<D extends StorageDriver>(inner: D): D & { chaos: ChaosControls } {
   const queued = new Map<DriverOp, Error[]>();
   const always = new Map<DriverOp, Error>();
   const hanging = new Set<DriverOp>();
@@ -53,7 +53,7 @@ export function withChaos(inner: StorageDriver): StorageDriver & { chaos: ChaosC
     },
     calls,
   };
-  const driver: StorageDriver & { chaos: ChaosControls } = Object.assign(Object.create(inner), {
+  const driver: D & { chaos: ChaosControls } = Object.assign(Object.create(inner), {
     chaos,
     name: inner.name,
     capabilities: inner.capabilities,

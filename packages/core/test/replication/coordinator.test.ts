@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import {
+  assertReplicated,
+  ErrorCode,
+  isStorageError,
+  PermissionError,
+  ReplicationCoordinator,
+  type ReplicationError,
+  type StorageDriver,
+} from '../../src/index.js';
+import { withChaos } from '../support/chaos-driver.js';
+import { createMemoryDriver } from '../support/memory-driver.js';
+
+const bytes = new TextEncoder().encode('hello');
+const denied = (driver: string) => new PermissionError('denied', { driver });
+
+function three() {
+  const a = withChaos(createMemoryDriver({ name: 'a' }));
+  const b = withChaos(createMemoryDriver({ name: 'b', publicUrl: 'http://b.example/' }));
+  const c = withChaos(createMemoryDriver({ name: 'c' }));
+  return { a, b, c };
+}
+
+describe('ReplicationCoordinator', () => {
+  it('puts to every driver and reports each with status, duration and URL', async () => {
+    const { a, b, c } = three();
+    const coordinator = new ReplicationCoordinator({ drivers: [a, b, c], requiredWrite: ['b'] });
+    const report = await coordinator.put('mutable', 'k', bytes);
+    expect(report.ok).toBe(true);
+    expect(report.outcomes.map((o) => [o.driver, o.status, o.required])).toEqual([
+      ['a', 'ok', false],
+      ['b', 'ok', true],
+      ['c', 'ok', false],
+    ]);
+    expect(report.outcomes[1]!.url).toBe('http://b.example/mutable/k');
+    for (const o of report.outcomes) expect(o.durationMs).toBeGreaterThanOrEqual(0);
+    expect(a.store.get('mutable/k')).toEqual(bytes);
+  });
+
+  it('fails the put when a required driver fails, but not when an optional one does', async () => {
+    const { a, b, c } = three();
+    const coordinator = new ReplicationCoordinator({ drivers: [a, b, c], requiredWrite: ['a', 'b'] });
+    c.chaos.failNext('putMutable', denied('c'));
+    const optionalFailed = await coordinator.put('mutable', 'k', bytes);
+    expect(optionalFailed.ok).toBe(true);
+    expect(optionalFailed.outcomes[2]).toMatchObject({ driver: 'c', status: 'failed', required: false });
+    expect(isStorageError(optionalFailed.outcomes[2]!.error, ErrorCode.Permission)).toBe(true);
+    assertReplicated(optionalFailed, 'put', 'k');
+
+    b.chaos.failNext('putMutable', denied('b'));
+    const requiredFailed = await coordinator.put('mutable', 'k', bytes);
+    expect(requiredFailed.ok).toBe(false);
+    let thrown: ReplicationError | undefined;
+    try {
+      assertReplicated(requiredFailed, 'put', 'k');
+    } catch (error) {
+      thrown = error as ReplicationError;
+    }
+    expect(isStorageError(thrown, ErrorCode.Replication)).toBe(true);
+    expect(thrown!.message).toContain('b (required): BSS_PERMISSION');
+    expect(thrown!.outcomes).toHaveLength(3);
+  });
+
+  it('with no required-write drivers, succeeds iff some driver succeeded', async () => {
+    const { a, b } = three();
+    const coordinator = new ReplicationCoordinator({ drivers: [a, b], requiredWrite: [] });
+    a.chaos.failNext('deleteImmutable', denied('a'));
+    expect((await coordinator.delete('immutable', 'f'.repeat(64))).ok).toBe(true);
+    a.chaos.failNext('deleteImmutable', denied('a'));
+    b.chaos.failNext('deleteImmutable', denied('b'));
+    expect((await coordinator.delete('immutable', 'f'.repeat(64))).ok).toBe(false);
+  });
+
+  it('writes to all drivers concurrently', async () => {
+    // `a` finishes only once `b` has started: a coordinator that wrote one driver after another would
+    // wait for `a` forever and time out.
+    let bStarted: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      bStarted = resolve;
+    });
+    const a = createMemoryDriver({ name: 'a' });
+    const b = createMemoryDriver({ name: 'b' });
+    const putA = a.putMutable.bind(a);
+    const putB = b.putMutable.bind(b);
+    a.putMutable = async (...args) => {
+      await started;
+      return putA(...args);
+    };
+    b.putMutable = async (...args) => {
+      bStarted();
+      return putB(...args);
+    };
+    const coordinator = new ReplicationCoordinator({
+      drivers: [a, b],
+      requiredWrite: ['a', 'b'],
+      policy: { timeoutMs: 2_000, retries: 0 },
+    });
+    expect((await coordinator.put('mutable', 'k', bytes)).ok).toBe(true);
+  });
+
+  it('skips drivers that do not serve a kind of data, and fails if such a driver is required', async () => {
+    const mutableOnly: StorageDriver = createMemoryDriver({ name: 'm' });
+    Object.assign(mutableOnly, { capabilities: { ...mutableOnly.capabilities, immutable: false } });
+    const other = createMemoryDriver({ name: 'o' });
+    const optional = new ReplicationCoordinator({ drivers: [mutableOnly, other], requiredWrite: ['o'] });
+    const report = await optional.put('immutable', 'a'.repeat(64), bytes);
+    expect(report.ok).toBe(true);
+    expect(report.outcomes[0]!.status).toBe('skipped');
+    const required = new ReplicationCoordinator({ drivers: [mutableOnly, other], requiredWrite: ['m'] });
+    const failed = await required.put('immutable', 'a'.repeat(64), bytes);
+    expect(failed.ok).toBe(false);
+    expect(isStorageError(failed.outcomes[0]!.error, ErrorCode.Unsupported)).toBe(true);
+  });
+
+  it('reads in configured order, reporting missing and failed drivers', async () => {
+    const { a, b, c } = three();
+    await c.putMutable('k', bytes);
+    b.chaos.failAlways('getMutable', denied('b'));
+    const coordinator = new ReplicationCoordinator({ drivers: [a, b, c], requiredWrite: ['b'] });
+    const seen: string[] = [];
+    for await (const outcome of coordinator.readEach('mutable', 'k'))
+      seen.push(`${outcome.driver}:${outcome.status}`);
+    expect(seen).toEqual(['a:missing', 'b:failed', 'c:found']);
+    const all = await coordinator.readAll('mutable', 'k');
+    expect(all.map((o) => o.status)).toEqual(['missing', 'failed', 'found']);
+    expect(all[2]!.bytes).toEqual(bytes);
+  });
+});
