@@ -7,3 +7,4 @@ export * from './config/index.js';
 export * from './crypto/index.js';
 export * from './identity/index.js';
 export * from './replication/index.js';
+export * from './envelope/index.js';

@@ -1,0 +1,3 @@
+export * from './mutable-envelope.js';
+export * from './netstring.js';
+export * from './tombstone.js';

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import { secp256k1Backend } from '../crypto/backend.js';
+import { base64ToBytes, bytesToHex } from '../crypto/hex.js';
+import { IntegrityError, InvalidKeyError } from '../errors.js';
+import { compressPublicKey } from '../identity/data-key.js';
+import { decodeNetstring } from './netstring.js';
+
+/** A mutable datum as signed: the payload of a bsk2 envelope. */
+export interface MutableEnvelope {
+  /** Fully-qualified data id (e.g. `alice.id/profile`): binds the datum to one key of one user. */
+  fqDataId: string;
+  /** The bytes stored (ciphertext envelope when encrypted). */
+  data: Uint8Array;
+  /** Integer from 1, one more than the previous version of this id. */
+  version: number;
+  /** Seconds since the Unix epoch when it was signed. */
+  timestamp: number;
+}
+
+/** Options of `verifyMutableEnvelope`. */
+export interface VerifyMutableEnvelopeOptions {
+  /** Refuse the envelope unless its `fq_data_id` is this one (stops a replay of another key's datum). */
+  fqDataId?: string;
+}
+
+const PREFIX = 'bsk2.';
+const PUBKEY_HEX_LENGTH = 66;
+const SIGNATURE_BASE64_LENGTH = 88; // 64 bytes
+const PUBKEY_START = PREFIX.length;
+const SIGNATURE_START = PUBKEY_START + PUBKEY_HEX_LENGTH + 1;
+const NETSTRING_START = SIGNATURE_START + SIGNATURE_BASE64_LENGTH + 1;
+const DOT = 0x2e;
+const PAYLOAD_FIELDS = ['fq_data_id', 'data', 'version', 'timestamp'];
+
+/**
+ * Serialises and signs a mutable datum in Blockstack's bsk2 format:
+ * `bsk2.<compressed pubkey hex>.<base64 of 64-byte r‖s>.<netstring of the JSON payload>`, payload
+ * `{"fq_data_id":…,"data":"<base64>","version":n,"timestamp":n}`, signature low-S ECDSA over the
+ * SHA-256 of the whole netstring.
+ * @throws InvalidKeyError for a bad private key, version, timestamp or fqDataId.
+ */
+export function signMutableEnvelope(envelope: MutableEnvelope, privateKey: Uint8Array): Uint8Array {
+  checkPayload(envelope);
+  const curve = secp256k1Backend();
+  if (!curve.isValidPrivateKey(privateKey)) {
+    throw new InvalidKeyError('Cannot sign: not a valid secp256k1 private key');
+  }
+  const publicKey = curve.publicKeyCreate(privateKey, true);
+  // Built by hand so megabytes of base64 are not run through JSON.stringify; only the id needs escaping.
+  const dataBase64 = Buffer.from(envelope.data.buffer, envelope.data.byteOffset, envelope.data.byteLength);
+  const head = `{"fq_data_id":${JSON.stringify(envelope.fqDataId)},"data":"`;
+  const tail = `","version":${envelope.version},"timestamp":${envelope.timestamp}}`;
+  const headBytes = Buffer.from(head, 'utf8');
+  const dataLength = base64Length(envelope.data.byteLength);
+  const payloadLength = headBytes.byteLength + dataLength + tail.length;
+  const lengthPrefix = `${payloadLength}:`;
+
+  const preamble = `${PREFIX}${bytesToHex(publicKey)}.${'='.repeat(SIGNATURE_BASE64_LENGTH)}.`;
+  const out = Buffer.allocUnsafe(preamble.length + lengthPrefix.length + payloadLength + 1);
+  let at = out.write(preamble, 0, 'latin1');
+  const netstringStart = at;
+  at += out.write(lengthPrefix, at, 'latin1');
+  at += headBytes.copy(out, at);
+  at += out.write(dataBase64.toString('base64'), at, 'latin1');
+  at += out.write(tail, at, 'latin1');
+  out[at] = 0x2c; // ','
+
+  const digest = createHash('sha256').update(out.subarray(netstringStart)).digest();
+  const signature = Buffer.from(curve.sign(digest, privateKey)).toString('base64');
+  out.write(signature, SIGNATURE_START, 'latin1');
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Verifies bsk2 bytes exactly as received (never re-serialised) against the expected data public key,
+ * and returns the signed datum.
+ * @throws IntegrityError on any malformed part, another signer's key, a bad or high-S signature, a
+ *   payload that is not exactly `{fq_data_id, data, version, timestamp}` with valid values, or an
+ *   `fq_data_id` other than `options.fqDataId`.
+ */
+export function verifyMutableEnvelope(
+  bytes: Uint8Array,
+  publicKey: Uint8Array,
+  options: VerifyMutableEnvelopeOptions = {},
+): MutableEnvelope {
+  const expectedKey = compressPublicKey(publicKey);
+  if (bytes.byteLength < NETSTRING_START || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== PREFIX) {
+    throw new IntegrityError('Not a bsk2 envelope (missing the "bsk2." prefix or too short)');
+  }
+  if (bytes[SIGNATURE_START - 1] !== DOT || bytes[NETSTRING_START - 1] !== DOT) {
+    throw new IntegrityError(
+      'Malformed bsk2 envelope: the public key must be 66 hex characters and the signature 88 base64 characters',
+    );
+  }
+  const keyHex = Buffer.from(bytes.subarray(PUBKEY_START, SIGNATURE_START - 1)).toString('latin1');
+  if (keyHex !== bytesToHex(expectedKey)) {
+    throw new IntegrityError('The bsk2 envelope names a different public key than the expected data key', {
+      hint: 'It was signed by someone else, or the zone file data key changed.',
+    });
+  }
+  const signature = base64ToBytes(
+    Buffer.from(bytes.subarray(SIGNATURE_START, NETSTRING_START - 1)).toString('latin1'),
+    'bsk2 signature',
+  );
+  const { payload, end } = decodeNetstring(bytes, NETSTRING_START);
+  if (end !== bytes.byteLength) throw new IntegrityError('The bsk2 envelope has bytes after its netstring');
+  const digest = createHash('sha256').update(bytes.subarray(NETSTRING_START)).digest();
+  if (!secp256k1Backend().verify(signature, digest, expectedKey)) {
+    throw new IntegrityError('The bsk2 signature does not verify (tampered data, or a high-S signature)');
+  }
+  const envelope = parsePayload(payload);
+  if (options.fqDataId !== undefined && envelope.fqDataId !== options.fqDataId) {
+    throw new IntegrityError(
+      `The envelope is for ${JSON.stringify(envelope.fqDataId)}, not ${JSON.stringify(options.fqDataId)} (a replayed datum?)`,
+    );
+  }
+  return envelope;
+}
+
+function parsePayload(payload: Uint8Array): MutableEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8'));
+  } catch (cause) {
+    throw new IntegrityError('The bsk2 payload is not valid JSON', { cause });
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new IntegrityError('The bsk2 payload is not a JSON object');
+  }
+  const fields = value as Record<string, unknown>;
+  const keys = Object.keys(fields);
+  if (keys.length !== PAYLOAD_FIELDS.length || !PAYLOAD_FIELDS.every((k) => k in fields)) {
+    throw new IntegrityError(`The bsk2 payload must have exactly the fields ${PAYLOAD_FIELDS.join(', ')}`);
+  }
+  const { fq_data_id: fqDataId, data, version, timestamp } = fields;
+  if (typeof fqDataId !== 'string' || fqDataId.length === 0) {
+    throw new IntegrityError('The bsk2 payload fq_data_id must be a non-empty string');
+  }
+  if (typeof data !== 'string') throw new IntegrityError('The bsk2 payload data must be a base64 string');
+  if (!Number.isSafeInteger(version) || (version as number) < 1) {
+    throw new IntegrityError('The bsk2 payload version must be an integer from 1');
+  }
+  if (!Number.isSafeInteger(timestamp) || (timestamp as number) < 0) {
+    throw new IntegrityError('The bsk2 payload timestamp must be a non-negative integer (seconds)');
+  }
+  return {
+    fqDataId,
+    data: base64ToBytes(data, 'bsk2 payload data'),
+    version: version as number,
+    timestamp: timestamp as number,
+  };
+}
+
+function checkPayload(envelope: MutableEnvelope): void {
+  if (
+    typeof envelope.fqDataId !== 'string' ||
+    envelope.fqDataId.length === 0 ||
+    !envelope.fqDataId.isWellFormed()
+  ) {
+    throw new InvalidKeyError('fqDataId must be a non-empty well-formed string');
+  }
+  if (!(envelope.data instanceof Uint8Array)) throw new InvalidKeyError('data must be a Uint8Array');
+  if (!Number.isSafeInteger(envelope.version) || envelope.version < 1) {
+    throw new InvalidKeyError(`version must be an integer from 1, got ${envelope.version}`);
+  }
+  if (!Number.isSafeInteger(envelope.timestamp) || envelope.timestamp < 0) {
+    throw new InvalidKeyError(
+      `timestamp must be a non-negative integer of seconds, got ${envelope.timestamp}`,
+    );
+  }
+}
+
+function base64Length(byteLength: number): number {
+  return Math.ceil(byteLength / 3) * 4;
+}
