@@ -1,0 +1,22 @@
+import type { DriverModule } from '@blockstack-storage/core';
+import { createDropboxDriverFromConfig } from './config.js';
+import { DROPBOX_DRIVER_NAME } from './dropbox-driver.js';
+
+export { createDropboxDriverFromConfig, DROPBOX_ENV } from './config.js';
+export type { DropboxCredentials } from './dropbox-client.js';
+export {
+  createDropboxDriver,
+  DEFAULT_SESSION_THRESHOLD_BYTES,
+  DROPBOX_DRIVER_NAME,
+  DROPBOX_MAX_FILE_BYTES,
+  type DropboxDriverOptions,
+} from './dropbox-driver.js';
+export { DEFAULT_DROPBOX_ROOT } from './dropbox-paths.js';
+export { toDirectDownloadUrl } from './shared-links.js';
+
+/** Loaded by the core when `dropbox` appears in `storage_drivers`. */
+const dropboxDriverModule: DriverModule = {
+  name: DROPBOX_DRIVER_NAME,
+  create: createDropboxDriverFromConfig,
+};
+export default dropboxDriverModule;

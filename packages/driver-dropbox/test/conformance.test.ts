@@ -1,0 +1,48 @@
+import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createDropboxDriver } from '../src/index.js';
+import { type LocalDropboxServer, startLocalDropboxServer } from '../src/testing/index.js';
+
+// The full suite (64 MiB value included) against the driver on the local Dropbox API server, with a
+// small session threshold so large values really go through upload sessions.
+let server: LocalDropboxServer | undefined;
+describe('on the local Dropbox server, refresh-token credentials', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: async () => {
+        server = await startLocalDropboxServer();
+        return createDropboxDriver({
+          appKey: 'local-app-key',
+          appSecret: 'local-app-secret',
+          refreshToken: 'local-refresh-token',
+          sessionThresholdBytes: 4 * 1024 * 1024,
+          fetch: server.fetch,
+        });
+      },
+      cleanup: () => server?.close(),
+    },
+  );
+});
+
+// Again with a long-lived token and compression on (a smaller large value: the streaming path is the same).
+let compressedServer: LocalDropboxServer | undefined;
+describe('on the local Dropbox server, long-lived token, compress = true', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: async () => {
+        compressedServer = await startLocalDropboxServer({ accessTokens: ['long-lived'] });
+        return createDropboxDriver({
+          accessToken: 'long-lived',
+          compress: true,
+          sessionThresholdBytes: 1024 * 1024,
+          root: '/Apps/Blockstack Test',
+          fetch: compressedServer.fetch,
+        });
+      },
+      cleanup: () => compressedServer?.close(),
+      largeValueBytes: 16 * 1024 * 1024,
+    },
+  );
+});
