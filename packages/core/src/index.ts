@@ -8,3 +8,4 @@ export * from './crypto/index.js';
 export * from './identity/index.js';
 export * from './replication/index.js';
 export * from './envelope/index.js';
+export * from './version-cache/index.js';

@@ -1,0 +1,113 @@
+import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UnavailableError } from '../errors.js';
+import { encodeDataId, validateDataId } from '../keys.js';
+
+const MARKER = /^[1-9][0-9]{0,15}$/;
+
+/**
+ * The highest mutable-data version this client has seen or written, per (name, data id), persisted in
+ * the metadata directory so per-key monotonic reads survive restarts.
+ *
+ * Layout: `<metadata>/versions/<encoded name>/<encoded data id>/<version>`, one empty marker file per
+ * recorded version; the highest marker is the answer. Why markers instead of one file holding a
+ * number: recording is then lock-free and safe for any number of processes at once. Creating a marker
+ * never lowers the maximum, and a marker is deleted only by a writer that has just created a higher
+ * one (it keeps the previous maximum too, so a reader listing the directory while a writer prunes still
+ * finds a marker at least as high as any that existed when it started). Nothing is ever overwritten, so
+ * there is no lock to go stale after a crash.
+ *
+ * Crash safety: `record` returns only after the marker file and its directory entry are fsynced; a
+ * crash before that loses only that record (the put it belongs to was not acknowledged yet), and a
+ * crash while pruning leaves extra lower markers, which are harmless and pruned next time.
+ */
+export class VersionCache {
+  private readonly root: string;
+
+  /** @param metadataDir the client's metadata directory (created as needed). */
+  constructor(metadataDir: string) {
+    this.root = join(metadataDir, 'versions');
+  }
+
+  /** @returns the highest version recorded for (name, dataId), or 0 if none. */
+  async get(name: string, dataId: string): Promise<number> {
+    return highest(await this.list(this.dirOf(name, dataId), name, dataId));
+  }
+
+  /**
+   * Records that `version` of (name, dataId) was seen or written. Never lowers the recorded version.
+   * @returns the highest version recorded afterwards.
+   * @throws UnavailableError when the metadata directory cannot be written.
+   */
+  async record(name: string, dataId: string, version: number): Promise<number> {
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new RangeError(`Version must be a whole number ≥ 1, got ${version}`);
+    }
+    const dir = this.dirOf(name, dataId);
+    const before = highest(await this.list(dir, name, dataId));
+    if (version <= before) return before;
+    try {
+      const created = await mkdir(dir, { recursive: true });
+      const marker = await open(join(dir, String(version)), 'a');
+      try {
+        await marker.sync();
+      } finally {
+        await marker.close();
+      }
+      await syncDir(dir);
+      // A new directory's own entry must be durable too.
+      if (created !== undefined) {
+        await syncDir(join(dir, '..'));
+        await syncDir(this.root);
+      }
+    } catch (error) {
+      throw new UnavailableError(`Cannot record version ${version} in the version cache at ${dir}`, {
+        key: dataId,
+        cause: error,
+        hint: 'Check that the metadata directory exists and is writable.',
+      });
+    }
+    const now = await this.list(dir, name, dataId);
+    // Keep this version and the one before it (see the class comment); drop the rest below.
+    const keep = Math.min(version, before);
+    await Promise.all(
+      now.filter((v) => v < keep).map((v) => unlink(join(dir, String(v))).catch(() => undefined)),
+    );
+    return highest(now);
+  }
+
+  private dirOf(name: string, dataId: string): string {
+    validateDataId(name);
+    validateDataId(dataId);
+    return join(this.root, encodeDataId(name), encodeDataId(dataId));
+  }
+
+  private async list(dir: string, name: string, dataId: string): Promise<number[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new UnavailableError(`Cannot read the version cache at ${dir}`, {
+        key: `${name}:${dataId}`,
+        cause: error,
+      });
+    }
+    return entries.filter((e) => MARKER.test(e)).map(Number);
+  }
+}
+
+function highest(versions: readonly number[]): number {
+  let max = 0;
+  for (const v of versions) if (v > max) max = v;
+  return max;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

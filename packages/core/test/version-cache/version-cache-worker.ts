@@ -1,0 +1,16 @@
+// Child process for version-cache.test.ts: records versions start, start+step, ... while checking that
+// its own reads never go backwards. Prints `recorded <v>` after each record returns, then `done <violations>`.
+import { VersionCache } from '../../src/version-cache/index.js';
+
+const [dir, start, step, count] = process.argv.slice(2);
+const cache = new VersionCache(dir!);
+let lastRead = 0;
+let violations = 0;
+for (let i = 0, v = Number(start); i < Number(count); i++, v += Number(step)) {
+  await cache.record('alice.id', 'profile', v);
+  process.stdout.write(`recorded ${v}\n`);
+  const read = await cache.get('alice.id', 'profile');
+  if (read < lastRead || read < v) violations++;
+  lastRead = read;
+}
+process.stdout.write(`done ${violations}\n`);

@@ -1,0 +1,67 @@
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { VersionCache } from '../../src/index.js';
+import { runTs } from '../support/child-process.js';
+
+const WORKER = fileURLToPath(new URL('./version-cache-worker.ts', import.meta.url));
+const tempDir = () => mkdtemp(join(tmpdir(), 'bss-versions-'));
+
+describe('VersionCache', () => {
+  it('keeps the highest version per (name, data id), never lowering it, across instances', async () => {
+    const dir = await tempDir();
+    const cache = new VersionCache(dir);
+    expect(await cache.get('alice.id', 'profile')).toBe(0);
+    expect(await cache.record('alice.id', 'profile', 3)).toBe(3);
+    expect(await cache.record('alice.id', 'profile', 2)).toBe(3);
+    expect(await cache.record('alice.id', 'profile', 4)).toBe(4);
+    expect(await cache.record('alice.id', 'Profile', 1)).toBe(1);
+    expect(await cache.record('bob.id', 'profile', 9)).toBe(9);
+    const reopened = new VersionCache(dir);
+    expect(await reopened.get('alice.id', 'profile')).toBe(4);
+    expect(await reopened.get('alice.id', 'Profile')).toBe(1);
+    expect(await reopened.get('bob.id', 'profile')).toBe(9);
+  });
+
+  it('prunes old markers, keeping the current and previous maximum', async () => {
+    const dir = await tempDir();
+    const cache = new VersionCache(dir);
+    for (let v = 1; v <= 10; v++) await cache.record('alice.id', 'a/b', v);
+    const markers = await readdir(join(dir, 'versions', 'alice.id', 'a~2fb'));
+    expect(markers.map(Number).sort((x, y) => x - y)).toEqual([9, 10]);
+  });
+
+  it('refuses versions that are not whole numbers ≥ 1', async () => {
+    const cache = new VersionCache(await tempDir());
+    await expect(cache.record('alice.id', 'x', 0)).rejects.toThrow(RangeError);
+    await expect(cache.record('alice.id', 'x', 1.5)).rejects.toThrow(RangeError);
+  });
+
+  it('stays monotonic with two processes recording at once', async () => {
+    const dir = await tempDir();
+    const count = 80;
+    const odd = runTs(WORKER, [dir, '1', '2', String(count)]);
+    const even = runTs(WORKER, [dir, '2', '2', String(count)]);
+    expect(await odd.done).toBe(0);
+    expect(await even.done).toBe(0);
+    expect(odd.lines.at(-1)).toBe('done 0');
+    expect(even.lines.at(-1)).toBe('done 0');
+    expect(await new VersionCache(dir).get('alice.id', 'profile')).toBe(2 * count);
+  });
+
+  it('keeps every acknowledged record when a writer is killed mid-run', async () => {
+    const dir = await tempDir();
+    const writer = runTs(WORKER, [dir, '1', '1', '100000']);
+    while (writer.lines.length < 40) await new Promise((resolve) => setTimeout(resolve, 5));
+    writer.kill('SIGKILL');
+    expect(await writer.done).toBe('SIGKILL');
+    const acknowledged = writer.lines.filter((l) => l.startsWith('recorded ')).map((l) => Number(l.slice(9)));
+    const cache = new VersionCache(dir);
+    expect(await cache.get('alice.id', 'profile')).toBeGreaterThanOrEqual(Math.max(...acknowledged));
+    // And recording continues from there.
+    const next = (await cache.get('alice.id', 'profile')) + 1;
+    expect(await cache.record('alice.id', 'profile', next)).toBe(next);
+  });
+});
