@@ -9,3 +9,4 @@ export * from './identity/index.js';
 export * from './replication/index.js';
 export * from './envelope/index.js';
 export * from './version-cache/index.js';
+export * from './http/index.js';

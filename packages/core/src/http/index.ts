@@ -1,0 +1,2 @@
+export * from './http-get.js';
+export * from './url-reader.js';
