@@ -10,3 +10,4 @@ export * from './replication/index.js';
 export * from './envelope/index.js';
 export * from './version-cache/index.js';
 export * from './http/index.js';
+export * from './zonefile/index.js';
