@@ -1,5 +1,3 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Dropbox, DropboxAuth, DropboxResponseError, type files } from 'dropbox';
 import { isExpiredToken } from './dropbox-errors.js';
 
@@ -119,15 +117,34 @@ export class DropboxClient {
       }
       const result = response.headers.get('dropbox-api-result');
       const metadata = (result ? JSON.parse(result) : {}) as files.FileMetadata;
-      const body = response.body
-        ? (Readable.fromWeb(response.body as NodeReadableStream<Uint8Array>) as AsyncIterable<Uint8Array>)
-        : emptyStream();
-      return { metadata, body };
+      return { metadata, body: response.body ? readWebStream(response.body) : emptyStream() };
     });
   }
 }
 
 async function* emptyStream(): AsyncIterable<Uint8Array> {}
+
+/**
+ * Reads a fetch body. A reader (not `Readable.fromWeb`) so that a body the caller never reads cannot
+ * raise an unhandled 'error' event when the connection closes; a caller that stops early cancels it.
+ */
+async function* readWebStream(stream: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
 
 /** JSON for an HTTP header: non-ASCII as `\uXXXX`, as Dropbox requires in `Dropbox-API-Arg`. */
 export function headerSafeJson(value: unknown): string {

@@ -97,6 +97,16 @@ export class LocalDropboxStore {
     return this.sessions.size;
   }
 
+  /** The stored bytes at `path` (any case), for tests; `undefined` if there is no file. */
+  peek(path: string): Uint8Array | undefined {
+    return this.files.get(this.key(path))?.data;
+  }
+
+  /** Display paths of every stored file, for tests. */
+  paths(): string[] {
+    return [...this.files.values()].map((f) => f.pathDisplay).sort();
+  }
+
   upload(data: Uint8Array, commit: CommitInfo): Record<string, unknown> {
     try {
       return this.commit(data, commit);
