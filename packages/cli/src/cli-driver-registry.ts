@@ -1,0 +1,46 @@
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DriverRegistry, installedDriverNames } from '@blockstack-storage/core';
+import diskDriverModule from '@blockstack-storage/driver-disk';
+
+/**
+ * The driver registry of the command line: the disk driver is built in; any other
+ * `@blockstack-storage/driver-<name>` is loaded from beside the CLI (e.g. installed globally next to
+ * it) or from the working directory's node_modules.
+ */
+export function createCliRegistry(): DriverRegistry {
+  return new DriverRegistry({ importer: importBesideCliOrCwd }).register(diskDriverModule);
+}
+
+async function importBesideCliOrCwd(specifier: string): Promise<unknown> {
+  try {
+    // A dynamic import here resolves from this package's location.
+    return await import(specifier);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    let resolved: string;
+    try {
+      resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
+    } catch {
+      throw error;
+    }
+    return import(pathToFileURL(resolved).href);
+  }
+}
+
+/** Driver names installed beside the CLI, core or in the working directory, plus the built-in disk. */
+export function installedDrivers(): string[] {
+  const names = new Set<string>(['disk', ...installedDriverNames()]);
+  for (const dir of createRequire(import.meta.url).resolve.paths('@blockstack-storage/core') ?? []) {
+    try {
+      for (const entry of readdirSync(join(dir, '@blockstack-storage'))) {
+        if (entry.startsWith('driver-')) names.add(entry.slice('driver-'.length));
+      }
+    } catch {
+      // Most candidate directories do not exist.
+    }
+  }
+  return [...names].sort();
+}
