@@ -16,12 +16,15 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function apiError(promise: Promise<unknown>): Promise<DropboxResponseError<Record<string, any>>> {
+// biome-ignore lint/suspicious/noExplicitAny: JSON error bodies, checked field by field below
+type Json = Record<string, any>;
+
+async function apiError(promise: Promise<unknown>): Promise<DropboxResponseError<Json>> {
   try {
     await promise;
   } catch (error) {
     expect(error).toBeInstanceOf(DropboxResponseError);
-    return error as DropboxResponseError<Record<string, any>>;
+    return error as DropboxResponseError<Json>;
   }
   throw new Error('expected the call to fail');
 }

@@ -28,12 +28,22 @@ export async function readText(object: { body: AsyncIterable<Uint8Array> } | nul
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The fields of a StorageError (or any error) a test looks at. */
+export type Rejection = Error & {
+  code?: string;
+  driver?: string;
+  key?: string;
+  retryable?: boolean;
+  retryAfterMs?: number;
+  hint?: string;
+};
+
 /** Collects a rejection so its fields can be checked. */
-export async function rejection(promise: Promise<unknown>): Promise<Error & Record<string, any>> {
+export async function rejection(promise: Promise<unknown>): Promise<Rejection> {
   try {
     await promise;
   } catch (error) {
-    return error as Error & Record<string, any>;
+    return error as Rejection;
   }
   throw new Error('expected the operation to fail');
 }
