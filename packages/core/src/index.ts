@@ -11,3 +11,4 @@ export * from './envelope/index.js';
 export * from './version-cache/index.js';
 export * from './http/index.js';
 export * from './zonefile/index.js';
+export * from './registry/index.js';

@@ -1,0 +1,2 @@
+export * from './local-ledger.js';
+export type * from './name-registry.js';
