@@ -1,7 +1,8 @@
-import { type Body, fixedSizeChunks, TooLargeError, throwIfAborted } from '@blockstack-storage/core';
+import { type Body, TooLargeError, throwIfAborted } from '@blockstack-storage/core';
 import type { files } from 'dropbox';
 import { dropboxContentHash } from './content-hash.js';
 import type { DropboxClient } from './dropbox-client.js';
+import { pieces } from './pieces.js';
 
 /** Dropbox refuses one upload request above 150 MiB. */
 export const MAX_UPLOAD_REQUEST_BYTES = 150 * 1024 * 1024;
@@ -46,7 +47,7 @@ export async function uploadValue(
   let pending: Uint8Array | undefined;
   let session: { session_id: string; offset: number } | undefined;
   let total = 0;
-  for await (const piece of fixedSizeChunks(body, options.sessionThresholdBytes)) {
+  for await (const piece of pieces(body, options.sessionThresholdBytes)) {
     throwIfAborted(signal, context);
     total += piece.byteLength;
     if (total > options.maxBytes) {
