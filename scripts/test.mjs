@@ -1,17 +1,22 @@
 // `npm test`: install if needed, then build, typecheck, lint and run every package's tests once.
-
-// Writes the test counts to .test-results/ and prints one line "N passed, N failed" at the end.
-import { existsSync, mkdirSync } from 'node:fs';
+// A failed build, typecheck or lint does not stop the tests (so one broken package does not hide
+// the others); each counts as one failure. Writes the vitest report to .test-results/ and prints
+// one line "N passed, N failed" at the end.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pnpm } from './pnpm.mjs';
-import { countReport } from './test-report.mjs';
+import { checksFileFor, countReport } from './test-report.mjs';
 
-const root = new URL('..', import.meta.url);
-process.chdir(fileURLToPath(root));
+process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 
 if (!existsSync('node_modules/.modules.yaml')) pnpm(['install', '--frozen-lockfile']);
-pnpm(['turbo', 'run', 'build', 'typecheck', '--output-logs=errors-only']);
-pnpm(['biome', 'check', '.']);
+const checks = [
+  ['build and typecheck', ['turbo', 'run', 'build', 'typecheck', '--continue', '--output-logs=errors-only']],
+  ['lint and format (biome)', ['biome', 'check', '.']],
+];
+const failedChecks = checks
+  .filter(([, args]) => pnpm(args, { allowFailure: true }) !== 0)
+  .map(([name]) => name);
 
 mkdirSync('.test-results', { recursive: true });
 const label = process.env.BSS_TEST_LABEL ?? `node${process.versions.node.split('.')[0]}`;
@@ -28,8 +33,9 @@ const status = pnpm(
   { allowFailure: true },
 );
 
+// Recorded beside the report so .ci/run's summary over both Node legs counts them too.
+writeFileSync(checksFileFor(output), JSON.stringify({ failedChecks, runnerStatus: status }));
+for (const name of failedChecks) console.error(`FAILED: ${name} (see above)`);
 const counts = countReport(output) ?? { passed: 0, failed: 1 };
-// The runner can fail outside any test (a crashed worker): never report that as all green.
-if (status !== 0 && counts.failed === 0) counts.failed = 1;
 console.log(`${counts.passed} passed, ${counts.failed} failed`);
-process.exit(status === 0 && counts.failed === 0 ? 0 : 1);
+process.exit(counts.failed === 0 ? 0 : 1);
