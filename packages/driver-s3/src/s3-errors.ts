@@ -139,7 +139,7 @@ function permissionHint(code: string): string {
     case 'CredentialsProviderError':
       return 'Set api_key_id and api_key_secret in [s3] (or BLOCKSTACK_S3_API_KEY_ID / BLOCKSTACK_S3_API_KEY_SECRET), or configure the AWS credential chain (AWS_ACCESS_KEY_ID, a profile, an instance role).';
     default:
-      return 'Grant the credentials the permissions listed in the driver README (s3:GetObject, s3:PutObject, s3:DeleteObject, s3:ListBucket, s3:AbortMultipartUpload on this bucket).';
+      return 'Check api_key_id / api_key_secret (or the AWS credentials in use), and that they have the permissions in the driver README (s3:GetObject, s3:PutObject, s3:DeleteObject, s3:ListBucket, s3:AbortMultipartUpload on this bucket).';
   }
 }
 
@@ -154,6 +154,15 @@ function describe(error: unknown): { code: string; status: number | undefined } 
     cause?: unknown;
   };
   const status = e.$metadata?.httpStatusCode;
+  // Not from the SDK (no $metadata): e.g. the caller's body stream failed. Its message is the caller's own.
+  if (
+    e.$metadata === undefined &&
+    error instanceof Error &&
+    !(typeof e.code === 'string' && NETWORK_CODES.has(e.code))
+  ) {
+    if (e.name === 'CredentialsProviderError') return { code: 'CredentialsProviderError', status };
+    return { code: `${error.name}: ${error.message}`, status };
+  }
   const nodeCode = typeof e.code === 'string' ? e.code : undefined;
   if (nodeCode && NETWORK_CODES.has(nodeCode)) return { code: nodeCode, status };
   const code =
