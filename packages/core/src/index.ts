@@ -12,3 +12,4 @@ export * from './version-cache/index.js';
 export * from './http/index.js';
 export * from './zonefile/index.js';
 export * from './registry/index.js';
+export * from './client/index.js';

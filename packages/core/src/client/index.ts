@@ -1,0 +1,4 @@
+export * from './open-storage.js';
+export * from './published-urls.js';
+export type * from './results.js';
+export * from './storage-client.js';

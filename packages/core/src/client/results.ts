@@ -1,0 +1,83 @@
+import type { StorageError } from '../errors.js';
+import type { DriverOutcome } from '../replication/index.js';
+
+/** What `putMutable` did. */
+export interface PutMutableResult {
+  dataId: string;
+  /** The version written (one more than the highest this client had seen). */
+  version: number;
+  /** Every driver with its status, error and time. */
+  outcomes: DriverOutcome[];
+  /** Public URLs of the datum on non-local drivers (what readers of the name will fetch). */
+  urls: string[];
+  /** Transaction id of the NAME_UPDATE that published new URL records, when one was needed. */
+  publishTxid?: string;
+  /** Why publishing the URLs failed, if it did (the datum itself was stored). */
+  publishError?: StorageError;
+}
+
+/** How one copy of a datum (one driver, or one URL) fared on a read. */
+export interface CopyReport {
+  /** Driver name, or the URL (without query string) for another user's data. */
+  source: string;
+  /**
+   * `valid` (verified, at or above the known version), `stale` (verified but older than a version this
+   * client already saw), `invalid` (failed verification: tampered, wrong key, wrong id, wrong hash),
+   * `tombstone` (a verified deletion), `missing`, `failed` (the driver or URL errored), `skipped`
+   * (not asked: policy `first` stopped earlier, or the driver does not serve this kind of data).
+   */
+  status: 'valid' | 'stale' | 'invalid' | 'tombstone' | 'missing' | 'failed' | 'skipped';
+  version?: number;
+  error?: StorageError;
+}
+
+/** A verified mutable datum. */
+export interface GetMutableResult {
+  dataId: string;
+  /** Owner name of the datum. */
+  owner: string;
+  /** The plaintext (decrypted when it was encrypted). */
+  data: Uint8Array;
+  version: number;
+  /** Seconds since the epoch when it was signed. */
+  timestamp: number;
+  /** Whether the stored value was encrypted. */
+  encrypted: boolean;
+  /** The driver or URL it came from. */
+  source: string;
+  /** Every copy looked at. */
+  copies: CopyReport[];
+}
+
+/** What `putImmutable` did. */
+export interface PutImmutableResult {
+  dataId: string;
+  /** SHA-256 of the data, lowercase hex. */
+  hash: string;
+  /** Transaction id of the NAME_UPDATE that recorded the hash. */
+  txid: string;
+  /** The public URL written into the zone file record, if a non-local driver gave one. */
+  url?: string;
+  outcomes: DriverOutcome[];
+}
+
+/** A verified immutable datum. */
+export interface GetImmutableResult {
+  dataId: string;
+  owner: string;
+  data: Uint8Array;
+  hash: string;
+  source: string;
+  copies: CopyReport[];
+}
+
+/** What a delete did. */
+export interface DeleteResult {
+  dataId: string;
+  /** Drivers' deletes (after the tombstone was written). */
+  outcomes: DriverOutcome[];
+  /** Drivers' tombstone writes. */
+  tombstoneOutcomes: DriverOutcome[];
+  /** NAME_UPDATE removing the immutable record (immutable deletes only). */
+  txid?: string;
+}
