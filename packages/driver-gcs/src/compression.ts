@@ -1,0 +1,26 @@
+import { pipeline, Readable, type Transform } from 'node:stream';
+import { createDeflate, createInflate } from 'node:zlib';
+import { type Body, bodyChunks } from '@blockstack-storage/core';
+
+/**
+ * The `Content-Encoding` compressed values are stored with. HTTP's `deflate` is exactly zlib's format
+ * (RFC 9110), which is what the 2017 driver wrote; GCS serves it back unchanged (it only transcodes
+ * gzip), and a plain HTTP client reading the public URL inflates it by itself.
+ */
+export const COMPRESSED_ENCODING = 'deflate';
+
+/** Streams `body` through zlib deflate, chunk by chunk (memory stays bounded). */
+export function deflateBody(body: Body): AsyncIterable<Uint8Array> {
+  return through(Readable.from(bodyChunks(body)), createDeflate());
+}
+
+/** Streams stored bytes through zlib inflate. */
+export function inflateStream(stored: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  return through(Readable.from(stored), createInflate());
+}
+
+// `pipeline` (not `pipe`) so an error on either side reaches the reader and both streams are closed.
+function through(source: Readable, transform: Transform): AsyncIterable<Uint8Array> {
+  pipeline(source, transform, () => {});
+  return transform;
+}
