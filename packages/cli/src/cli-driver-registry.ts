@@ -2,7 +2,12 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DriverRegistry, installedDriverNames } from '@blockstack-storage/core';
+import {
+  DRIVER_PACKAGE_PREFIX,
+  type DriverModule,
+  DriverRegistry,
+  installedDriverNames,
+} from '@blockstack-storage/core';
 import diskDriverModule from '@blockstack-storage/driver-disk';
 
 /**
@@ -43,4 +48,16 @@ export function installedDrivers(): string[] {
     }
   }
   return [...names].sort();
+}
+
+/** The driver module `name` installed beside the CLI or in the working directory, if any. */
+export async function loadDriverModule(name: string): Promise<DriverModule | undefined> {
+  try {
+    const loaded = (await importBesideCliOrCwd(`${DRIVER_PACKAGE_PREFIX}${name}`)) as {
+      default?: DriverModule;
+    };
+    return loaded.default?.name === name ? loaded.default : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,5 +1,25 @@
 import type { Command } from '../command.js';
+import { doctorCommand } from './doctor.js';
+import { driversCommand } from './drivers.js';
+import { getCommand } from './get.js';
+import { initCommand } from './init.js';
+import { lsCommand } from './ls.js';
+import { putCommand } from './put.js';
+import { rmCommand } from './rm.js';
 import { serveCommand } from './serve.js';
+import { statCommand } from './stat.js';
+import { zonefileCommand } from './zonefile.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [serveCommand];
+export const COMMANDS: readonly Command[] = [
+  initCommand,
+  putCommand,
+  getCommand,
+  rmCommand,
+  lsCommand,
+  statCommand,
+  zonefileCommand,
+  driversCommand,
+  doctorCommand,
+  serveCommand,
+];

@@ -1,0 +1,101 @@
+import { basename } from 'node:path';
+import { NotFoundError } from '@blockstack-storage/core';
+import type { Command } from '../command.js';
+import { openClient } from '../open-client.js';
+import { createProgress } from '../progress.js';
+import { writeOutput } from '../write-output.js';
+
+export const getCommand: Command = {
+  name: 'get',
+  summary: 'read a value to stdout or a file, verified (and decrypted)',
+  usage: 'get <id> [-o file] [--immutable] [--owner NAME]',
+  description:
+    "Reads <id> and writes its bytes to stdout, or to a file with -o (written atomically). Mutable data is verified against the owner's data key from the zone file, decrypted, and never older than a version this machine already saw; a tampered copy is refused and the next driver tried. Without --immutable a mutable id is tried first, then an immutable record of that id in the zone file. --owner reads another user's data through the URLs their zone file publishes. With --json, prints the metadata and (without -o) the data as base64.",
+  options: {
+    output: { type: 'string', short: 'o', valueName: 'FILE', description: 'write to FILE instead of stdout' },
+    immutable: {
+      type: 'boolean',
+      short: 'i',
+      description: 'read immutable data (by the hash in the zone file)',
+    },
+    owner: { type: 'string', valueName: 'NAME', description: "read another user's data, e.g. bob.id" },
+  },
+  positionals: { min: 1, max: 1 },
+  examples: [
+    'blockstack-storage get notes.txt                 # to stdout',
+    'blockstack-storage get photos.tar -o photos.tar',
+    'blockstack-storage get profile.json --owner bob.id',
+    'blockstack-storage get release-1.0.tgz --immutable --json -o app.tgz',
+  ],
+  async run(context) {
+    const { args, options, out, signal } = context;
+    const id = args[0]!;
+    const file = options.output as string | undefined;
+    const owner = options.owner as string | undefined;
+    const { client } = await openClient(context);
+    try {
+      let found:
+        | {
+            kind: 'mutable';
+            data: Uint8Array;
+            version: number;
+            timestamp: number;
+            encrypted: boolean;
+            source: string;
+          }
+        | { kind: 'immutable'; data: Uint8Array; hash: string; source: string }
+        | undefined;
+      if (options.immutable !== true) {
+        const mutable = await client.getMutable(id, { owner, signal });
+        if (mutable) found = { kind: 'mutable', ...mutable };
+      }
+      if (found === undefined) {
+        const immutable = await client.getImmutable(id, { owner, signal });
+        if (immutable) found = { kind: 'immutable', ...immutable };
+      }
+      if (found === undefined) {
+        throw new NotFoundError(
+          `No ${options.immutable ? 'immutable ' : ''}datum "${id}" for ${owner ?? client.name}`,
+          {
+            hint: 'Check the id; "blockstack-storage ls" lists what the drivers hold.',
+          },
+        );
+      }
+      const meta = {
+        id,
+        owner: owner ?? client.name,
+        kind: found.kind,
+        size: found.data.byteLength,
+        source: found.source,
+        ...(found.kind === 'mutable'
+          ? { version: found.version, timestamp: found.timestamp, encrypted: found.encrypted }
+          : { hash: found.hash }),
+      };
+      if (out.options.json) {
+        if (file !== undefined) await writeOutput(found.data, file, out.stdout, noProgress);
+        out.json({
+          ...meta,
+          ...(file === undefined ? { base64: Buffer.from(found.data).toString('base64') } : { file }),
+        });
+        return undefined;
+      }
+      const progress = createProgress({
+        label: `writing ${file === undefined ? 'stdout' : basename(file)}`,
+        total: found.data.byteLength,
+        stream: out.stderr,
+        allowed: !out.options.quiet,
+      });
+      await writeOutput(found.data, file, out.stdout, progress);
+      const version = found.kind === 'mutable' ? `version ${found.version}` : `sha256 ${found.hash}`;
+      const summary = `${id} ${version} (${found.data.byteLength} bytes from ${found.source})`;
+      // stdout carries the data itself unless -o was given.
+      if (file !== undefined) out.line(`wrote    ${file}: ${summary}`);
+      else out.detail(summary);
+    } finally {
+      await client.close();
+    }
+    return undefined;
+  },
+};
+
+const noProgress = { advance() {}, done() {} };

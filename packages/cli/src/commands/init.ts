@@ -1,0 +1,170 @@
+import { access, mkdir, rename, writeFile } from 'node:fs/promises';
+import { homedir, userInfo } from 'node:os';
+import { dirname, join, relative, sep } from 'node:path';
+import {
+  ConflictError,
+  generateDataKeyPair,
+  makeZoneFile,
+  openLocalLedger,
+  parseClientConfig,
+  parseZoneFile,
+  resolveConfigPath,
+  saveDataKey,
+} from '@blockstack-storage/core';
+import type { Command } from '../command.js';
+import { defaultDataKeyPath } from '../identity.js';
+import { UsageError } from '../usage-error.js';
+import { DEFAULT_SERVE_PORT } from './serve.js';
+
+const NAME = /^[a-z0-9_+-]+(\.[a-z0-9_+-]+){1,2}$/;
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'write a client config with the disk driver, create the data key, register the name',
+  usage: 'init [--name alice.id] [--port N] [--force]',
+  description:
+    'Writes ~/.blockstack/client.ini (or --config PATH) with the disk driver as the only driver, required and not local: its [disk] public_url is where "blockstack-storage serve" publishes the disk root, so others can read it and mutable puts are allowed. Creates the data key (file mode 0600) in the metadata directory and registers the name with a zone file listing the key in the embedded ledger. Refuses to overwrite an existing config or data key without --force; with --force the key is replaced and a NAME_UPDATE publishes the new key (data signed with the old key then no longer verifies).',
+  options: {
+    name: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'the name to register, e.g. alice.id (default: <user>.id)',
+    },
+    port: {
+      type: 'string',
+      valueName: 'N',
+      description: `port of the public_url that serve listens on (default ${DEFAULT_SERVE_PORT})`,
+    },
+    force: { type: 'boolean', description: 'overwrite an existing config and data key' },
+  },
+  positionals: { min: 0, max: 0 },
+  examples: [
+    'blockstack-storage init --name alice.id',
+    'blockstack-storage --config ./demo/client.ini init --name demo.id --port 8080',
+    'blockstack-storage init --name alice.id --force   # new config and key, NAME_UPDATE with the new key',
+  ],
+  async run({ options, global, out, env }) {
+    const force = options.force === true;
+    const name = (options.name as string | undefined) ?? defaultName();
+    if (!NAME.test(name)) {
+      throw new UsageError(`"${name}" is not a valid name: lowercase, like alice.id or alice.app.id`, 'init');
+    }
+    const port = options.port === undefined ? DEFAULT_SERVE_PORT : Number(options.port);
+    if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+      throw new UsageError(`--port must be 1 to 65535, got "${options.port}"`, 'init');
+    }
+    const configPath = resolveConfigPath({ path: global.config, env });
+    const base = dirname(configPath);
+    const metadataDir = join(base, 'metadata');
+    const keyPath = defaultDataKeyPath(metadataDir, name);
+    if (!force) {
+      for (const [what, path] of [
+        ['client config', configPath],
+        ['data key', keyPath],
+      ] as const) {
+        if (await exists(path)) {
+          throw new ConflictError(`A ${what} already exists at ${path}`, {
+            hint: 'Keep it, or pass --force to replace it (a new data key cannot verify data signed with the old one).',
+          });
+        }
+      }
+    }
+    const text = configText({ name, metadataDir, root: join(base, 'storage-disk'), port });
+    // Validated with the same rules as every later load before it is written.
+    const config = parseClientConfig(text, { path: configPath, env });
+    await mkdir(base, { recursive: true, mode: 0o700 });
+    await mkdir(join(metadataDir, 'keys'), { recursive: true, mode: 0o700 });
+    const keyPair = generateDataKeyPair();
+    await saveDataKey(keyPath, keyPair, { overwrite: force });
+    const ledger = await openLocalLedger(config.metadataDir);
+    let txid: string;
+    let operation: 'NAME_REGISTRATION' | 'NAME_UPDATE';
+    try {
+      const current = await ledger.getZoneFile(name);
+      if (current === null) {
+        txid = (await ledger.register(name, makeZoneFile({ origin: name, dataPublicKey: keyPair.publicKey })))
+          .txid;
+        operation = 'NAME_REGISTRATION';
+      } else {
+        // Keep the zone file's other records (immutable data, URLs); only the key changes.
+        const zoneFile = parseZoneFile(current.text);
+        const updated = makeZoneFile({ ...zoneFile, dataPublicKey: keyPair.publicKey });
+        txid = (await ledger.nameUpdate(name, updated)).txid;
+        operation = 'NAME_UPDATE';
+      }
+    } finally {
+      await ledger.close();
+    }
+    // The config goes last, atomically: a failure above leaves no config pointing at a missing key.
+    const temp = `${configPath}.${process.pid}.tmp`;
+    await writeFile(temp, text, { mode: 0o600 });
+    await rename(temp, configPath);
+    const publicKey = Buffer.from(keyPair.publicKey).toString('hex');
+    out.json({
+      config: configPath,
+      name,
+      publicKey,
+      dataKey: keyPath,
+      ledgerTxid: txid,
+      operation,
+      publicUrl: `http://127.0.0.1:${port}`,
+    });
+    out.line(`wrote    ${configPath}`);
+    out.line(`name     ${name} (${operation} ${txid})`);
+    out.line(`data key ${keyPath} (mode 0600; public key ${publicKey})`);
+    out.line(`disk     ${join(base, 'storage-disk')}, public at http://127.0.0.1:${port}`);
+    out.line(
+      'next     run "blockstack-storage serve" so others can read your data, then "blockstack-storage put <id> <file>"',
+    );
+    return undefined;
+  },
+};
+
+function configText(input: { name: string; metadataDir: string; root: string; port: number }): string {
+  return [
+    '# Written by "blockstack-storage init". See the CLI README for every key.',
+    '[blockstack-client]',
+    `name = ${input.name}`,
+    '# Every driver used for reads and writes, in read order.',
+    'storage_drivers = disk',
+    '# Drivers that must all succeed for a put to succeed.',
+    'storage_drivers_required_write = disk',
+    '# Drivers whose data others cannot read. Empty: disk is published by "blockstack-storage serve".',
+    'storage_drivers_local =',
+    `metadata = ${tilde(input.metadataDir)}`,
+    '',
+    '[disk]',
+    `root = ${tilde(input.root)}`,
+    `public_url = http://127.0.0.1:${input.port}`,
+    '',
+  ].join('\n');
+}
+
+function tilde(path: string): string {
+  const home = homedir();
+  const inside = relative(home, path);
+  return inside !== '' && !inside.startsWith('..') && !inside.startsWith(sep) ? `~/${inside}` : path;
+}
+
+function defaultName(): string {
+  let user = 'me';
+  try {
+    user = userInfo().username;
+  } catch {
+    // No passwd entry (some containers): keep the fallback.
+  }
+  const clean = user
+    .toLowerCase()
+    .replace(/[^a-z0-9_+-]/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${clean || 'me'}.id`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,85 @@
+import { basename } from 'node:path';
+import type { Command } from '../command.js';
+import { outcomeLines, outcomesJson } from '../driver-outcomes.js';
+import { openClient } from '../open-client.js';
+import { createProgress } from '../progress.js';
+import { readInput } from '../read-input.js';
+
+export const putCommand: Command = {
+  name: 'put',
+  summary: 'store a file or stdin under an id (mutable: signed and versioned; --immutable: by hash)',
+  usage: 'put <id> [file|-] [--immutable] [--public]',
+  description:
+    'Stores the bytes of a file, or of stdin when the file is "-" or missing, under <id>. Mutable data (the default) is encrypted to your data key unless --public, signed, given the next version, and written to every configured driver; the put succeeds when every required-write driver succeeded. --immutable stores the bytes by their SHA-256 and records the hash under <id> in your zone file (a NAME_UPDATE in the ledger); immutable data is stored as given (not encrypted). Prints the version or hash and what each driver did. A progress bar shows on a terminal for inputs over 4 MiB.',
+  options: {
+    immutable: {
+      type: 'boolean',
+      short: 'i',
+      description: 'store as immutable data, anchored in the zone file',
+    },
+    public: {
+      type: 'boolean',
+      description: 'store mutable data unencrypted (signed only), readable by anyone',
+    },
+  },
+  positionals: { min: 1, max: 2 },
+  examples: [
+    'blockstack-storage put notes.txt ./notes.txt            # encrypted, signed, version 1, 2, ...',
+    'blockstack-storage put profile.json ./profile.json --public',
+    'tar c ./photos | blockstack-storage put photos.tar -    # binary-safe from stdin',
+    'blockstack-storage put release-1.0.tgz ./app.tgz --immutable --json',
+  ],
+  async run(context) {
+    const { args, options, out, signal } = context;
+    const id = args[0]!;
+    const file = args[1];
+    const immutable = options.immutable === true;
+    const label = file === undefined || file === '-' ? 'reading stdin' : `reading ${basename(file)}`;
+    const data = await readInput(file, context.stdin, (total) =>
+      createProgress({ label, total, stream: out.stderr, allowed: !out.options.quiet && !out.options.json }),
+    );
+    const { client } = await openClient(context);
+    try {
+      if (immutable) {
+        const result = await client.putImmutable(id, data, { signal });
+        out.json({
+          id,
+          kind: 'immutable',
+          size: data.byteLength,
+          hash: result.hash,
+          txid: result.txid,
+          url: result.url,
+          drivers: outcomesJson(result.outcomes),
+        });
+        out.line(`stored   ${id} (immutable, ${data.byteLength} bytes, sha256 ${result.hash})`);
+        out.line(`zone file NAME_UPDATE ${result.txid}`);
+        for (const line of outcomeLines(result.outcomes)) out.line(line);
+      } else {
+        const result = await client.putMutable(id, data, { public: options.public === true, signal });
+        out.json({
+          id,
+          kind: 'mutable',
+          size: data.byteLength,
+          version: result.version,
+          encrypted: options.public !== true,
+          urls: result.urls,
+          publishTxid: result.publishTxid,
+          publishError: result.publishError
+            ? { code: result.publishError.code, message: result.publishError.message }
+            : undefined,
+          drivers: outcomesJson(result.outcomes),
+        });
+        out.line(
+          `stored   ${id} version ${result.version} (${data.byteLength} bytes, ${options.public ? 'public' : 'encrypted'})`,
+        );
+        for (const line of outcomeLines(result.outcomes)) out.line(line);
+        if (result.publishTxid) out.line(`zone file NAME_UPDATE ${result.publishTxid} (published the URL)`);
+        if (result.publishError)
+          out.warn(`stored, but publishing the URL failed: ${result.publishError.message}`);
+      }
+    } finally {
+      await client.close();
+    }
+    return undefined;
+  },
+};
