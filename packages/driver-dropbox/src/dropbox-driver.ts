@@ -35,8 +35,8 @@ export interface DropboxDriverOptions extends DropboxCredentials {
   /** zlib-compress values on put (reads both compressed and plain values). Default false. */
   compress?: boolean;
   /**
-   * Create a public shared link for each mutable value and return its direct-download URL from
-   * `putMutable`. Default true. When false the driver's data is visible to this account only
+   * Create a public shared link for each value and return its direct-download URL from `putMutable`
+   * and `putImmutable`. Default true. When false the driver's data is visible to this account only
    * (`visibility: 'local'`).
    */
   sharedLinks?: boolean;
@@ -58,7 +58,7 @@ export interface DropboxDriverOptions extends DropboxCredentials {
  *   read-your-writes comes from the provider.
  * - Conditional writes map to Dropbox write modes: `ifNoneMatch: '*'` is `add`, `ifMatch: rev` is
  *   `update` to that rev, both with `strict_conflict`; etags are Dropbox revs.
- * - Mutable puts return a public direct-download URL (a shared link) unless `sharedLinks` is false.
+ * - Puts return a public direct-download URL (a shared link) unless `sharedLinks` is false.
  *   `mutableUrl` cannot give one without an API call, so the driver declares `publicUrls: false`.
  */
 export function createDropboxDriver(options: DropboxDriverOptions): StorageDriver {
@@ -135,7 +135,9 @@ class DropboxBackend implements KeyValueBackend {
       throw toStorageError(error, { ...context, operation: 'upload' });
     }
     const result: PutResult = { etag: metadata.rev };
-    if (this.links && key.startsWith('mutable/')) {
+    // Both kinds: the core publishes a mutable datum's URL in a per-datum zone-file record and an
+    // immutable one's in its data record, so other users can read either without a token.
+    if (this.links) {
       try {
         result.url = await this.links.urlFor(path, options.signal);
       } catch (error) {

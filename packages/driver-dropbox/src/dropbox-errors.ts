@@ -1,7 +1,6 @@
 import {
   AbortedError,
   ConflictError,
-  IntegrityError,
   InvalidKeyError,
   isAbortLike,
   isStorageError,
@@ -139,11 +138,8 @@ export function toStorageError(error: unknown, context: ErrorContext): StorageEr
       });
     }
     if (summary.startsWith('content_hash_mismatch')) {
-      return new IntegrityError(what, {
-        ...base,
-        retryable: true,
-        hint: 'The bytes were damaged in transit; retry.',
-      });
+      // Damage in transit is transient, so retryable (an IntegrityError never is).
+      return new UnavailableError(what, { ...base, hint: 'The bytes were damaged in transit; retry.' });
     }
     if (summary.includes('disallowed_name') || summary.includes('malformed_path')) {
       return new InvalidKeyError(what, { ...base, hint: 'Dropbox refused the path this key maps to.' });

@@ -87,13 +87,19 @@ describe('shared links', () => {
     expect(await (await server.fetch(second.url!)).text()).toBe('v2');
   });
 
-  it('immutable puts make no link; shared_links = false makes none and declares local visibility', async () => {
+  it('immutable puts get a link too (the core records it in the zone file for other readers)', async () => {
     const local = await localDriver();
     server = local.server;
     const value = text('immutable');
     const result = await local.driver.putImmutable(createHash('sha256').update(value).digest('hex'), value);
-    expect(result.url).toBeUndefined();
     expect(result.etag).toMatch(/^[0-9a-f]{9,}$/);
+    expect(result.url).toMatch(/dl=1$/);
+    expect(await (await server.fetch(result.url!)).text()).toBe('immutable');
+  });
+
+  it('shared_links = false makes no link and declares local visibility', async () => {
+    const local = await localDriver();
+    server = local.server;
     const privateDriver = createDropboxDriver({ ...LOCAL_APP, sharedLinks: false, fetch: server.fetch });
     expect(privateDriver.capabilities.visibility).toBe('local');
     expect((await privateDriver.putMutable('private', text('p'))).url).toBeUndefined();
