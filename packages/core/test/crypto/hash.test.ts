@@ -29,7 +29,24 @@ describe('hex and base64', () => {
       expect(() => hexToBytes(bad)).toThrow(expect.objectContaining({ code: 'BSS_INTEGRITY' }));
     }
     expect(base64ToBytes('AQID')).toEqual(new Uint8Array([1, 2, 3]));
-    for (const bad of ['AQI', 'AQI=x', 'AQ==\n', 'A?ID', 'AQJ=']) {
+    expect(base64ToBytes('')).toEqual(new Uint8Array());
+    for (let n = 0; n < 70; n++) {
+      const bytes = new Uint8Array(Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff));
+      expect(base64ToBytes(Buffer.from(bytes).toString('base64'))).toEqual(bytes);
+    }
+    for (const bad of [
+      'AQI',
+      'AQI=x',
+      'AQ==\n',
+      'A?ID',
+      'AQJ=',
+      'AQ-D',
+      'AQ_D',
+      'AQ==AQID',
+      '====',
+      'AQI=AQID',
+      ' AQID   ',
+    ]) {
       let thrown: unknown;
       try {
         base64ToBytes(bad);

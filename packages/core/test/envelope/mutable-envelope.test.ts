@@ -27,7 +27,10 @@ function integrityError(run: () => unknown): string {
 
 /** Re-signs a hand-made bsk2 text with an arbitrary netstring body (for payload-level checks). */
 function forge(payloadJson: string, privateKey = alice.privateKey): Uint8Array {
-  const payload = Buffer.from(payloadJson, 'utf8');
+  return forgeBytes(Buffer.from(payloadJson, 'utf8'), privateKey);
+}
+
+function forgeBytes(payload: Buffer, privateKey = alice.privateKey): Uint8Array {
   const netstring = Buffer.concat([Buffer.from(`${payload.length}:`), payload, Buffer.from(',')]);
   const sig = Buffer.from(secp256k1.sign(sha256(netstring), privateKey, { prehash: false })).toString(
     'base64',
@@ -129,6 +132,33 @@ describe('bsk2 mutable envelope', () => {
     for (const json of bad) integrityError(() => verifyMutableEnvelope(forge(json), alice.publicKey));
     const good = forge(`{"fq_data_id":"a","data":"${data}","version":1,"timestamp":1}`);
     expect(verifyMutableEnvelope(good, alice.publicKey).version).toBe(1);
+  });
+
+  it('reads other JSON layouts of a valid datum the same as the canonical one', () => {
+    const data = Buffer.from([0xfb, 0xff, 0x01]).toString('base64'); // '+/8B': has a '/'
+    const expected = {
+      fqDataId: 'a"\\é',
+      data: new Uint8Array([0xfb, 0xff, 0x01]),
+      version: 2,
+      timestamp: 3,
+    };
+    const layouts = [
+      `{"fq_data_id":"a\\"\\\\é","data":"${data}","version":2,"timestamp":3}`,
+      `{"fq_data_id":"a\\"\\\\\\u00e9","data":"${data}","version":2,"timestamp":3}`,
+      `{ "fq_data_id": "a\\"\\\\é", "data": "${data}", "version": 2, "timestamp": 3 }`,
+      `{"version":2,"timestamp":3,"data":"${data}","fq_data_id":"a\\"\\\\é"}`,
+      `{"fq_data_id":"a\\"\\\\é","data":"${data.replace('/', '\\/')}","version":2,"timestamp":3}`,
+      `{"fq_data_id":"a\\"\\\\é","data":"${data}","version":2.0,"timestamp":3e0}`,
+    ];
+    for (const json of layouts)
+      expect(verifyMutableEnvelope(forge(json), alice.publicKey), json).toEqual(expected);
+    // Bytes outside the base64 alphabet (here Latin-1 0xC1, which ASCII decoding would turn into 'A').
+    const junk = Buffer.concat([
+      Buffer.from('{"fq_data_id":"a","data":"AAA'),
+      Buffer.from([0xc1]),
+      Buffer.from('","version":1,"timestamp":1}'),
+    ]);
+    integrityError(() => verifyMutableEnvelope(forgeBytes(junk), alice.publicKey));
   });
 
   it('a huge declared netstring length neither allocates nor hangs', () => {
