@@ -15,8 +15,11 @@ export interface DropboxClientOptions extends DropboxCredentials {
   fetch?: typeof fetch;
 }
 
-/** Refresh a little before Dropbox's stated expiry so a request never leaves with a dying token. */
-const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
+/**
+ * Refresh a little before Dropbox's stated expiry so a request never leaves with a dying token; a
+ * minute more than the SDK's own 5-minute margin, so the SDK never starts a second, unshared refresh.
+ */
+const EXPIRY_MARGIN_MS = 6 * 60 * 1000;
 
 /**
  * The official SDK plus what the driver needs around it: one shared token refresh at a time, one
@@ -89,8 +92,9 @@ export class DropboxClient {
   }
 
   /**
-   * `files/download`, streamed. @returns `null` body never: a missing path throws the 409 error like
-   * the SDK would (a `DropboxResponseError`), so callers map it the same way.
+   * `files/download`, streamed, with the same token handling as `call`.
+   * @throws the SDK's `DropboxResponseError` for an HTTP error (409 `path/not_found` for a missing
+   *   path), so callers map it like any SDK error.
    */
   async download(
     path: string,

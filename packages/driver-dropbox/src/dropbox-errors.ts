@@ -157,7 +157,11 @@ export function toStorageError(error: unknown, context: ErrorContext): StorageEr
     if (summary.includes('incorrect_offset') || summary.includes('lookup_failed/not_found')) {
       return new UnavailableError(what, { ...base, hint: 'The upload session was lost; retry the put.' });
     }
-    return new UnavailableError(what, { ...base, retryable: false });
+    const hint =
+      context.operation === 'shared link creation'
+        ? 'Dropbox would not make a public link (unverified e-mail, or a team policy?); set shared_links = false to store without links.'
+        : undefined;
+    return new UnavailableError(what, { ...base, retryable: false, hint });
   }
   if (error.status >= 500) {
     return new UnavailableError(what, { ...base, hint: 'Dropbox had a transient failure; retry.' });

@@ -36,6 +36,10 @@ describe('Dropbox errors become typed errors', () => {
     }
     expect(toStorageError(endpoint('path/insufficient_space/'), context).message).toMatch(/full/);
     expect(
+      toStorageError(endpoint('email_not_verified/..'), { ...context, operation: 'shared link creation' })
+        .message,
+    ).toMatch(/shared_links = false/);
+    expect(
       toStorageError(http(401, { error_summary: 'missing_scope/..', error: {} }), context).message,
     ).toMatch(/sharing\.write/);
   });
