@@ -32,22 +32,20 @@ export async function startGcsEmulator({ timeoutMs = 60_000 } = {}) {
     await rm(dir, { recursive: true, force: true });
   };
   try {
+    let timer;
     const port = await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`exited with code ${code}`)));
       createInterface({ input: child.stdout }).on('line', (line) => {
         try {
           const { port } = JSON.parse(line);
-          if (typeof port === 'number') {
-            clearTimeout(timer);
-            resolve(port);
-          }
+          if (typeof port === 'number') resolve(port);
         } catch {
           // firebase-tools log lines: ignore
         }
       });
-    });
+    }).finally(() => clearTimeout(timer));
     return { endpoint: `http://127.0.0.1:${port}`, stop };
   } catch (error) {
     await stop();
