@@ -99,6 +99,8 @@ export class StorageClient {
   readonly publicKey: Uint8Array;
   private readonly parts: StorageClientParts;
   private closed = false;
+  /** This name's zone file as last read from the registry (only to skip needless re-reads). */
+  private lastOwnZone: ZoneFile | undefined;
 
   constructor(parts: StorageClientParts) {
     this.parts = parts;
@@ -158,7 +160,9 @@ export class StorageClient {
       published.push(prefix === undefined ? { url, order } : { url, prefix, order });
     });
     result.urls = published.map((p) => p.url);
-    if (published.length > 0) {
+    // Records are only ever added: when the zone file last seen has them all, skip the registry read.
+    const lastSeen = this.lastOwnZone;
+    if (published.length > 0 && (lastSeen === undefined || withPublishedUrls(lastSeen, dataId, published))) {
       try {
         const txid = await this.updateOwnZoneFile((zone) => withPublishedUrls(zone, dataId, published));
         if (txid !== undefined) result.publishTxid = txid;
@@ -174,7 +178,7 @@ export class StorageClient {
 
   /**
    * Reads a mutable datum (this user's, or `owner`'s), verified against the data key in the owner's
-   * zone file: tampered copies, copies signed by another key and copies of another data id are refused
+   * zone file (for this user's own data, the key `openStorage` checked against the zone file): tampered copies, copies signed by another key and copies of another data id are refused
    * and the next copy tried. Reads are monotonic per key: never a version lower than this client has
    * already returned or written (the version cache persists in the metadata directory).
    * Own data is read from the configured drivers; another user's from the URLs in their zone file.
@@ -188,12 +192,19 @@ export class StorageClient {
     validateDataId(dataId);
     const owner = options.owner ?? this.name;
     const { parts } = this;
-    const zone = await this.zoneFileOf(owner);
-    const publicKey = this.dataKeyOf(zone, owner);
     const fqDataId = `${owner}:${dataId}`;
     const known = await parts.versions.get(owner, dataId);
-    const sources =
-      owner === this.name ? this.driverSources(dataId) : this.urlSources(mutableUrlsFor(zone, dataId));
+    let publicKey: Uint8Array;
+    let sources: CopySource[];
+    if (owner === this.name) {
+      // openStorage checked that our key is the one our zone file lists; no registry read per get.
+      publicKey = this.publicKey;
+      sources = this.driverSources(dataId);
+    } else {
+      const zone = await this.zoneFileOf(owner);
+      publicKey = this.dataKeyOf(zone, owner);
+      sources = this.urlSources(mutableUrlsFor(zone, dataId));
+    }
     const policy = options.policy ?? parts.readPolicy;
     const read = policy === 'first' ? readFirst : readNewest;
     const { chosen, copies } = await read(sources, publicKey, fqDataId, known, options.signal);
@@ -426,6 +437,7 @@ export class StorageClient {
         key: owner,
       });
     }
+    if (owner === this.name) this.lastOwnZone = zone;
     return { zone, txid: entry.txid };
   }
 
@@ -453,9 +465,9 @@ export class StorageClient {
       const next = change(zone);
       if (next === undefined && !always) return undefined;
       try {
-        const { txid } = await this.parts.registry.nameUpdate(this.name, makeZoneFile(next ?? zone), {
-          ifTxid: current,
-        });
+        const text = makeZoneFile(next ?? zone);
+        const { txid } = await this.parts.registry.nameUpdate(this.name, text, { ifTxid: current });
+        this.lastOwnZone = next ?? zone;
         return txid;
       } catch (error) {
         if (!isStorageError(error, ErrorCode.Conflict) || attempt >= 5) throw error;

@@ -1,0 +1,194 @@
+// Mutable put+get through the replication coordinator and through the full client (encrypt, sign,
+// replicate, version cache; verify, decrypt), for 1 KiB and 1 MiB values with 1 and 3 temp-dir drivers,
+// beside raw fs.writeFile/readFile and a raw atomic write (temp, fsync, rename, dir fsync) + readFile of
+// the same bytes, in the same run.
+// Run: pnpm --filter @blockstack-storage/core build && node bench/client.bench.mjs
+// Not a test: it prints a table and asserts nothing. Figures: median of REPS timed reps of at least
+// MIN_MS each, after one warm-up rep. MB/s = 10^6 bytes of value per second (put+get counts once).
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 500);
+
+let core;
+try {
+  core = await import('../dist/index.js');
+} catch (error) {
+  console.error('Build the package first (pnpm build in packages/core):', error.message);
+  process.exit(1);
+}
+const { bodyChunks, createKeyValueDriver, openStorage, ReplicationCoordinator } = core;
+
+async function measure(run) {
+  const rates = [];
+  for (let rep = 0; rep <= REPS; rep++) {
+    let ops = 0;
+    const start = performance.now();
+    let elapsed = 0;
+    while (elapsed < MIN_MS) {
+      await run(ops);
+      ops++;
+      elapsed = performance.now() - start;
+    }
+    if (rep > 0) rates.push((ops * 1000) / elapsed);
+  }
+  rates.sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)];
+}
+
+async function syncDir(dir) {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+async function atomicWrite(path, bytes) {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.write(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  await syncDir(dirname(path));
+}
+
+/** A durable directory driver like the disk driver (core may not depend on driver-disk). */
+function benchDriver(name, root) {
+  const pathOf = (key) => join(root, ...key.split('/'));
+  return createKeyValueDriver({
+    name,
+    capabilities: {
+      mutable: true,
+      immutable: true,
+      visibility: 'public',
+      publicUrls: true,
+      list: false,
+      conditionalWrites: false,
+      readYourWrites: 'provider',
+    },
+    async put(key, body) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const chunks = [];
+      for await (const chunk of bodyChunks(body)) chunks.push(chunk);
+      await atomicWrite(path, Buffer.concat(chunks));
+      return { url: `http://${name}.bench.invalid/${key}` };
+    },
+    async get(key) {
+      try {
+        const info = await stat(pathOf(key));
+        return { body: createReadStream(pathOf(key)), size: info.size };
+      } catch (error) {
+        if (error.code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
+    url: (key) => `http://${name}.bench.invalid/${key}`,
+  });
+}
+
+const base = await mkdtemp(join(tmpdir(), 'bss-client-bench-'));
+const rows = [];
+const row = (label, size, drivers, opsPerSecond) =>
+  rows.push({
+    what: label,
+    value: size === 1024 ? '1 KiB' : '1 MiB',
+    drivers,
+    'put+get/s': opsPerSecond.toFixed(1),
+    'MB/s': ((opsPerSecond * size) / 1e6).toFixed(2),
+  });
+
+try {
+  for (const size of [1024, 1024 * 1024]) {
+    const value = randomBytes(size);
+    const rawDir = join(base, `raw-${size}`);
+    await mkdir(rawDir, { recursive: true });
+    row(
+      'raw fs.writeFile + readFile',
+      size,
+      '-',
+      await measure(async (i) => {
+        const path = join(rawDir, `k${i % 4}`);
+        await writeFile(path, value);
+        await readFile(path);
+      }),
+    );
+    row(
+      'raw atomic write + readFile',
+      size,
+      '-',
+      await measure(async (i) => {
+        const path = join(rawDir, `a${i % 4}`);
+        await atomicWrite(path, value);
+        await readFile(path);
+      }),
+    );
+
+    for (const count of [1, 3]) {
+      const names = Array.from({ length: count }, (_, i) => `d${i}`);
+      const dir = join(base, `run-${size}-${count}`);
+      const drivers = names.map((name) => benchDriver(name, join(dir, name)));
+      const coordinator = new ReplicationCoordinator({ drivers, requiredWrite: names });
+      row(
+        'coordinator put + get (bytes as given)',
+        size,
+        count,
+        await measure(async (i) => {
+          const key = `k${i % 4}`;
+          const report = await coordinator.put('mutable', key, value);
+          if (!report.ok) throw new Error('put failed');
+          for await (const outcome of coordinator.readEach('mutable', key)) {
+            if (outcome.status === 'found') break;
+          }
+        }),
+      );
+
+      const client = await openStorage({
+        name: 'bench.id',
+        config: { storageDrivers: names, requiredWrite: names, metadataDir: join(dir, 'metadata') },
+        drivers: names.map((name) => benchDriver(name, join(dir, `client-${name}`))),
+        policy: { retries: 0 },
+        onWarning: () => {},
+      });
+      row(
+        'client putMutable + getMutable (encrypted, signed)',
+        size,
+        count,
+        await measure(async (i) => {
+          const key = `k${i % 4}`;
+          await client.putMutable(key, value);
+          const got = await client.getMutable(key, { policy: 'first' });
+          if (got.data.byteLength !== size) throw new Error('wrong size');
+        }),
+      );
+      row(
+        'client putMutable + getMutable (public, signed)',
+        size,
+        count,
+        await measure(async (i) => {
+          const key = `p${i % 4}`;
+          await client.putMutable(key, value, { public: true });
+          await client.getMutable(key, { policy: 'first' });
+        }),
+      );
+      await client.close();
+    }
+  }
+  console.log(`client.bench (node ${process.version}, median of ${REPS} reps of ≥${MIN_MS} ms, sequential)`);
+  console.table(rows);
+} finally {
+  await rm(base, { recursive: true, force: true });
+}
