@@ -1,4 +1,9 @@
-import { type ClientConfig, loadClientConfig } from '@blockstack-storage/core';
+import {
+  type ClientConfig,
+  ConfigurationError,
+  loadClientConfig,
+  resolveConfigPath,
+} from '@blockstack-storage/core';
 import type { CommandContext } from './command.js';
 
 /**
@@ -7,7 +12,21 @@ import type { CommandContext } from './command.js';
  * @throws ConfigurationError (exit code 3) naming the file and what to do.
  */
 export async function loadConfig(context: CommandContext): Promise<ClientConfig> {
-  const config = await loadClientConfig({ path: context.global.config, env: context.env });
+  let config: ClientConfig;
+  try {
+    config = await loadClientConfig({ path: context.global.config, env: context.env });
+  } catch (error) {
+    const missing = (error as { cause?: { code?: unknown } }).cause?.code === 'ENOENT';
+    if (error instanceof ConfigurationError && missing) {
+      // The core's hint explains the file format; on the command line, init writes it.
+      const path = resolveConfigPath({ path: context.global.config, env: context.env });
+      throw new ConfigurationError(`No client config at ${path}`, {
+        cause: error,
+        hint: 'Run "blockstack-storage init --name <you>.id" to create one, or pass --config PATH.',
+      });
+    }
+    throw error;
+  }
   context.out.redactor.addSections(config.driverSections);
   return config;
 }

@@ -1,11 +1,15 @@
 import {
   type ClientConfig,
+  ConfigurationError,
+  DRIVER_PACKAGE_PREFIX,
   type DriverModule,
+  ErrorCode,
+  isStorageError,
   openStorage,
   type StorageClient,
 } from '@blockstack-storage/core';
 import diskDriverModule from '@blockstack-storage/driver-disk';
-import { loadDriverModule } from './cli-driver-registry.js';
+import { installedDrivers, loadDriverModule } from './cli-driver-registry.js';
 import type { CommandContext } from './command.js';
 import { resolveIdentity } from './identity.js';
 import { loadConfig } from './load-config.js';
@@ -28,15 +32,31 @@ export async function openClient(
     const module = await loadDriverModule(name);
     if (module !== undefined) drivers.push(module);
   }
-  // The registry defaults to the embedded ledger in the config's metadata directory.
-  const client = await openStorage({
-    name: identity.name,
-    config: config.path,
-    dataKeyPath: identity.dataKeyPath,
-    createIdentity: false,
-    drivers,
-    env: context.env,
-    onWarning: (message) => context.out.warn(message),
+  try {
+    // The registry defaults to the embedded ledger in the config's metadata directory.
+    const client = await openStorage({
+      name: identity.name,
+      config: config.path,
+      dataKeyPath: identity.dataKeyPath,
+      createIdentity: false,
+      drivers,
+      env: context.env,
+      onWarning: (message) => context.out.warn(message),
+    });
+    return { client, config };
+  } catch (error) {
+    throw explainUnknownDriver(error, config);
+  }
+}
+
+/** The core's hint speaks to programmers (register with openStorage); a CLI user installs a package. */
+export function explainUnknownDriver(error: unknown, config: ClientConfig): unknown {
+  if (!isStorageError(error, ErrorCode.Configuration) || !/Unknown storage driver/.test(error.message))
+    return error;
+  const name = error.driver ?? '?';
+  return new ConfigurationError(`Unknown storage driver "${name}" in storage_drivers of ${config.path}`, {
+    driver: name,
+    cause: error,
+    hint: `Installed: ${installedDrivers().join(', ')}. Install ${DRIVER_PACKAGE_PREFIX}${name} next to the CLI (npm install -g ${DRIVER_PACKAGE_PREFIX}${name}), or remove it from the config.`,
   });
-  return { client, config };
 }

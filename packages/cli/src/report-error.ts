@@ -93,6 +93,11 @@ function describeError(error: unknown, verbose: boolean): ErrorReport {
   };
 }
 
+/** A core error's message without the "[blockstack-storage]" prefix and the appended hint. */
+export function plainMessage(error: { message: string; hint?: string | undefined }): string {
+  return stripDecorations(error.message, error.hint);
+}
+
 // The core formats messages as "[blockstack-storage] [driver] what (key ...). hint": the CLI prints
 // the hint on its own line and its own program name, so both are taken off here.
 function stripDecorations(message: string, hint: string | undefined): string {

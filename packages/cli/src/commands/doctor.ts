@@ -12,6 +12,7 @@ import { createCliRegistry } from '../cli-driver-registry.js';
 import type { Command, CommandContext } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadConfig } from '../load-config.js';
+import { plainMessage } from '../report-error.js';
 
 interface Step {
   step: string;
@@ -196,7 +197,7 @@ async function fetchBack(
 }
 
 function describe(error: StorageError, driver: string): { code: string; message: string; hint: string } {
-  const message = error.message.replace(/^\[blockstack-storage\]\s*/, '');
+  const message = plainMessage(error).replace(new RegExp(`^\\[${driver}\\]\\s*`), '');
   const text = `${message} ${String((error.cause as Error | undefined)?.message ?? '')}`;
   let hint = error.hint ?? '';
   if (/RequestTimeTooSkewed|clock skew|time.?skew|too skewed/i.test(text)) {

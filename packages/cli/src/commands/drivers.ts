@@ -8,7 +8,9 @@ import { createCliRegistry, installedDrivers } from '../cli-driver-registry.js';
 import type { Command } from '../command.js';
 import { ExitCode, exitCodeOf } from '../exit-codes.js';
 import { loadConfig } from '../load-config.js';
+import { explainUnknownDriver } from '../open-client.js';
 import { isSecretKey } from '../redactor.js';
+import { plainMessage } from '../report-error.js';
 
 interface DriverRow {
   name: string;
@@ -64,10 +66,11 @@ export const driversCommand: Command = {
           row.local = true;
         }
         await driver.close?.();
-      } catch (error) {
+      } catch (caught) {
+        const error = explainUnknownDriver(caught, config);
         firstError ??= error;
         row.error = isStorageError(error)
-          ? { code: error.code, message: error.message }
+          ? { code: error.code, message: plainMessage(error) }
           : { code: 'INTERNAL', message: String(error) };
       }
       rows.push(row);

@@ -1,6 +1,7 @@
 import { type CopyReport, NotFoundError } from '@blockstack-storage/core';
 import type { Command } from '../command.js';
 import { openClient } from '../open-client.js';
+import { plainMessage } from '../report-error.js';
 
 export const statCommand: Command = {
   name: 'stat',
@@ -84,7 +85,7 @@ function copiesJson(copies: readonly CopyReport[]): CopyJson[] {
     source: c.source,
     status: c.status,
     ...(c.version !== undefined ? { version: c.version } : {}),
-    ...(c.error ? { error: c.error.message } : {}),
+    ...(c.error ? { error: plainMessage(c.error) } : {}),
   }));
 }
 
