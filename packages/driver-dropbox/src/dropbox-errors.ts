@@ -106,7 +106,7 @@ export function toStorageError(error: unknown, context: ErrorContext): StorageEr
   }
   if (error.status === 401) {
     const hint = summary.startsWith('expired_access_token')
-      ? 'The access token expired. Configure app_key, app_secret and refresh_token so the driver can refresh it (see the README).'
+      ? 'The access token expired. Configure app_key, app_secret and refresh_token so the driver can refresh it (see the README); if they are set, a fresh token was refused too: check that the app is still enabled.'
       : summary.startsWith('missing_scope')
         ? `The app lacks a permission: enable ${SCOPES} in the App Console, then authorize again for a new refresh token.`
         : 'The token is wrong or was revoked: create a new one (see the README).';

@@ -32,6 +32,24 @@ describe('OAuth2 refresh flow', () => {
     expect(server.stats.tokensIssued).toBe(4);
   });
 
+  it('retries only once: a token that is expired again after the refresh gives a PermissionError', async () => {
+    const local = await localDriver();
+    server = local.server;
+    const srv = server;
+    // Every token the OAuth2 endpoint issues is expired as soon as it is handed out.
+    const expiringFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await srv.fetch(input, init);
+      if (String(input).includes('/oauth2/token')) srv.expireAccessTokens();
+      return response;
+    }) as typeof fetch;
+    const driver = createDropboxDriver({ ...LOCAL_APP, fetch: expiringFetch });
+    const uploadsBefore = server.stats.calls['files/upload'] ?? 0;
+    const error = await rejection(driver.putMutable('never', text('x')));
+    expect(isStorageError(error, ErrorCode.Permission)).toBe(true);
+    expect(error.message).toMatch(/expired_access_token/);
+    expect(server.stats.calls['files/upload']).toBe(uploadsBefore + 2);
+  });
+
   it('refreshes once for many concurrent calls that all hit an expired token', async () => {
     const local = await localDriver();
     server = local.server;

@@ -314,7 +314,7 @@ export class LocalDropboxStore {
     const file: StoredFile = {
       id: existing?.id ?? `id:${randomBytes(12).toString('base64url')}`,
       pathDisplay: existing?.pathDisplay ?? commit.path.normalize('NFC'),
-      data: new Uint8Array(data),
+      data, // callers hand over a fresh buffer (a request body or a session's concatenation)
       rev: `${(++this.revCounter).toString(16).padStart(9, '0')}${randomBytes(3).toString('hex')}`,
       modified,
       contentHash: dropboxContentHash(data),
