@@ -135,8 +135,9 @@ class DropboxBackend implements KeyValueBackend {
       throw toStorageError(error, { ...context, operation: 'upload' });
     }
     const result: PutResult = { etag: metadata.rev };
-    // Both kinds: the core publishes a mutable datum's URL in a per-datum zone-file record and an
-    // immutable one's in its data record, so other users can read either without a token.
+    // Both kinds: the core records an immutable datum's URL in its zone-file data record, and a mutable
+    // one's in a per-datum URI record, so other users can read either without a token. After the
+    // upload, so an abort during link creation leaves the new value stored (the put still rejects).
     if (this.links) {
       try {
         result.url = await this.links.urlFor(path, options.signal);
