@@ -5,6 +5,7 @@ import { sha256Hex } from '../crypto/hash.js';
 import { decryptECIES, encryptECIESToBytes, parseEciesEnvelope } from '../crypto/index.js';
 import { signMutableEnvelope, signTombstone } from '../envelope/index.js';
 import {
+  AbortedError,
   ConfigurationError,
   ErrorCode,
   IntegrityError,
@@ -23,6 +24,7 @@ import {
   assertReplicated,
   type DriverPolicy,
   type ReplicationCoordinator,
+  type ReplicationReport,
   runWithPolicy,
 } from '../replication/index.js';
 import type { VersionCache } from '../version-cache/index.js';
@@ -35,6 +37,7 @@ import {
   setImmutableDataRecord,
   type ZoneFile,
 } from '../zonefile/index.js';
+import { KeyedQueue } from './keyed-queue.js';
 import { type CopySource, noValidCopy, readFirst, readNewest, reportsOf } from './mutable-read.js';
 import { mutableUrlsFor, urlPrefixOf, withPublishedUrls } from './published-urls.js';
 import type {
@@ -101,6 +104,7 @@ export class StorageClient {
   private closed = false;
   /** This name's zone file as last read from the registry (only to skip needless re-reads). */
   private lastOwnZone: ZoneFile | undefined;
+  private readonly writes = new KeyedQueue();
 
   constructor(parts: StorageClientParts) {
     this.parts = parts;
@@ -129,6 +133,14 @@ export class StorageClient {
   ): Promise<PutMutableResult> {
     this.assertOpen();
     validateDataId(dataId);
+    return this.writes.run(dataId, () => this.putMutableNow(dataId, data, options));
+  }
+
+  private async putMutableNow(
+    dataId: string,
+    data: Uint8Array,
+    options: PutMutableOptions,
+  ): Promise<PutMutableResult> {
     const { parts } = this;
     checkMutableWriteRule({
       requiredWrite: parts.requiredWrite,
@@ -146,7 +158,7 @@ export class StorageClient {
       parts.keyPair.privateKey,
     );
     const report = await parts.coordinator.put('mutable', dataId, envelope, options.signal);
-    assertReplicated(report, 'putMutable', dataId);
+    assertWritten(report, 'putMutable', dataId, options.signal);
     await parts.versions.record(this.name, dataId, version);
 
     const result: PutMutableResult = { dataId, version, outcomes: report.outcomes, urls: [] };
@@ -235,14 +247,18 @@ export class StorageClient {
   async deleteMutable(dataId: string, options: { signal?: AbortSignal } = {}): Promise<DeleteResult> {
     this.assertOpen();
     validateDataId(dataId);
+    return this.writes.run(dataId, () => this.deleteMutableNow(dataId, options.signal));
+  }
+
+  private async deleteMutableNow(dataId: string, signal: AbortSignal | undefined): Promise<DeleteResult> {
     const { parts } = this;
     const known = await parts.versions.get(this.name, dataId);
     const tombstone = new TextEncoder().encode(
       signTombstone(this.fqDataId(dataId), parts.keyPair.privateKey),
     );
-    const tombstones = await parts.coordinator.put('mutable', dataId, tombstone, options.signal);
-    const deleted = await parts.coordinator.delete('mutable', dataId, options.signal);
-    assertReplicated(deleted, 'deleteMutable', dataId);
+    const tombstones = await parts.coordinator.put('mutable', dataId, tombstone, signal);
+    const deleted = await parts.coordinator.delete('mutable', dataId, signal);
+    assertWritten(deleted, 'deleteMutable', dataId, signal);
     await parts.versions.record(this.name, dataId, known + 1);
     return { dataId, outcomes: deleted.outcomes, tombstoneOutcomes: tombstones.outcomes };
   }
@@ -263,7 +279,7 @@ export class StorageClient {
     const { parts } = this;
     const hash = sha256Hex(data);
     const report = await parts.coordinator.put('immutable', hash, data, options.signal);
-    assertReplicated(report, 'putImmutable', dataId);
+    assertWritten(report, 'putImmutable', dataId, options.signal);
     const url = report.outcomes.find((o) => o.status === 'ok' && o.url && !parts.local.has(o.driver))?.url;
     const txid = await this.updateOwnZoneFile(
       (zone) => setImmutableDataRecord(zone, dataId, hash, url),
@@ -370,7 +386,7 @@ export class StorageClient {
     ).outcomes;
     const deleted = await parts.coordinator.delete('immutable', record.hash, options.signal);
     result.outcomes = deleted.outcomes;
-    assertReplicated(deleted, 'deleteImmutable', dataId);
+    assertWritten(deleted, 'deleteImmutable', dataId, options.signal);
     return result;
   }
 
@@ -496,6 +512,21 @@ export class StorageClient {
         hint: 'Only the holder of the recipient key can read it; ask the owner to encrypt it to your data key.',
       });
     }
+  }
+}
+
+/** Like `assertReplicated`, but a write stopped by the caller's signal throws AbortedError. */
+function assertWritten(
+  report: ReplicationReport,
+  operation: string,
+  key: string,
+  signal: AbortSignal | undefined,
+): void {
+  try {
+    assertReplicated(report, operation, key);
+  } catch (error) {
+    if (signal?.aborted) throw new AbortedError(`${operation} aborted`, { key, cause: error });
+    throw error;
   }
 }
 

@@ -228,3 +228,25 @@ describe('putMutable / getMutable', () => {
     await client.close();
   });
 });
+
+describe('concurrent and aborted writes', () => {
+  it('gives concurrent puts of one id in one process distinct versions', async () => {
+    const { client } = await twoDriverUser();
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((value) => client.putMutable('counter', text(value), { public: true })),
+    );
+    expect(results.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
+    expect((await client.getMutable('counter'))!.version).toBe(4);
+    await client.close();
+  });
+
+  it('throws AbortedError for an aborted put and records no version', async () => {
+    const { client } = await twoDriverUser();
+    const controller = new AbortController();
+    controller.abort();
+    const error = await failure(client.putMutable('k', text('x'), { signal: controller.signal }));
+    expect(isStorageError(error, ErrorCode.Aborted)).toBe(true);
+    expect((await client.putMutable('k', text('y'))).version).toBe(1);
+    await client.close();
+  });
+});
