@@ -51,7 +51,8 @@ export function createProgress(options: ProgressOptions): Progress {
     if (!final && total !== undefined && rate > 0)
       parts.push(`ETA ${formatDuration((total - transferred) / rate)}`);
     if (final) parts.push(`in ${formatDuration(elapsedS)}`);
-    const width = Math.max(20, (stream.columns ?? 80) - 1);
+    // A terminal of unknown size (columns 0, as under some pty wrappers) gets the whole line.
+    const width = stream.columns ? Math.max(20, stream.columns - 1) : Number.POSITIVE_INFINITY;
     // \r and erase-line redraw in place; the line is cut to the terminal width so it never wraps.
     stream.write(`\r\x1b[K${parts.join('  ').slice(0, width)}${final ? '\n' : ''}`);
   };
