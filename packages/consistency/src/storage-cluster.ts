@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import {
+  type DataKeyPair,
+  type DriverCapabilities,
+  type DriverPolicy,
+  generateDataKeyPair,
+  openLocalLedger,
+  openStorage,
+  type StorageDriver,
+} from '@blockstack-storage/core';
+import type { WorkloadClient } from './history.js';
+import { workloadClientOf } from './storage-client-adapter.js';
+
+export interface StorageClusterOptions {
+  /** The drivers every client shares (wrap them in chaos drivers first), in read order. */
+  drivers: readonly StorageDriver[];
+  /** `storage_drivers_required_write`. */
+  requiredWrite: readonly string[];
+  /** `storage_drivers_local`. */
+  local?: readonly string[];
+  /**
+   * Capabilities to override per driver name, as this harness sees them (e.g. a disk root all clients
+   * share is visible to all of them: `{ disk: { visibility: 'public' } }`).
+   */
+  capabilityOverrides?: Readonly<Record<string, Partial<DriverCapabilities>>>;
+  /** Number of clients (machines). */
+  clients: number;
+  /** Where each client's metadata directory (its own version cache) and the shared ledger go. */
+  workDir: string;
+  /** The user all clients act for. Default `alice.id`. */
+  name?: string;
+  /** Timeout and retry policy of every client. */
+  policy?: DriverPolicy;
+  /** Builds the workload client from a storage client (to test a deliberately broken one). */
+  adapt?: (id: string, open: () => Promise<WorkloadClient>) => Promise<WorkloadClient>;
+}
+
+export interface StorageCluster {
+  clients: WorkloadClient[];
+  keyPair: DataKeyPair;
+  /** Warnings the clients reported (e.g. drivers without public URLs). */
+  warnings: string[];
+  /** Opens one more client with a fresh metadata directory (a machine with an empty version cache). */
+  openClient(id: string, metadataDir: string): Promise<WorkloadClient>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens several storage clients of one user, as separate machines would be: each with its own
+ * metadata directory and so its own version cache, all sharing the same drivers and the same name
+ * registry (one ledger). Clients never close the shared drivers; `close` does, once.
+ */
+export async function openStorageCluster(options: StorageClusterOptions): Promise<StorageCluster> {
+  const name = options.name ?? 'alice.id';
+  const keyPair = generateDataKeyPair();
+  const registry = await openLocalLedger(join(options.workDir, 'registry'));
+  const warnings: string[] = [];
+  // Each client gets views of the shared drivers without `close`, so closing a client leaves them open.
+  const views = options.drivers.map((driver) =>
+    sharedView(driver, options.capabilityOverrides?.[driver.name]),
+  );
+  const openClient = async (id: string, metadataDir: string): Promise<WorkloadClient> => {
+    const client = await openStorage({
+      name,
+      config: {
+        storageDrivers: options.drivers.map((d) => d.name),
+        requiredWrite: options.requiredWrite,
+        local: options.local ?? [],
+        metadataDir,
+      },
+      dataKey: keyPair,
+      registry,
+      drivers: views,
+      policy: options.policy,
+      onWarning: (message) => warnings.push(message),
+    });
+    return workloadClientOf(id, client);
+  };
+  const clients: WorkloadClient[] = [];
+  // One at a time: the first registers the name, the others find it registered with the same key.
+  for (let i = 1; i <= options.clients; i++) {
+    const id = `c${i}`;
+    const open = () => openClient(id, join(options.workDir, `client-${i}`));
+    clients.push(options.adapt ? await options.adapt(id, open) : await open());
+  }
+  return {
+    clients,
+    keyPair,
+    warnings,
+    openClient,
+    async close() {
+      await Promise.allSettled(clients.map((c) => c.close?.()));
+      await registry.close();
+      await Promise.allSettled(options.drivers.map((d) => d.close?.()));
+    },
+  };
+}
+
+function sharedView(
+  driver: StorageDriver,
+  overrides: Partial<DriverCapabilities> | undefined,
+): StorageDriver {
+  const view: StorageDriver = Object.create(driver);
+  Object.defineProperty(view, 'close', { value: undefined });
+  Object.defineProperty(view, 'capabilities', { value: { ...driver.capabilities, ...overrides } });
+  return view;
+}
