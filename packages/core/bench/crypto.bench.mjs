@@ -63,15 +63,25 @@ for (const curve of [native(), noble()]) {
 }
 const stacksSig = stacks.signECDSA(keyHex, 'benchmark');
 await row('@stacks/encryption signECDSA', () => stacks.signECDSA(keyHex, 'benchmark'));
-await row('@stacks/encryption verifyECDSA', () => stacks.verifyECDSA('benchmark', pubHex, stacksSig.signature));
+await row('@stacks/encryption verifyECDSA', () =>
+  stacks.verifyECDSA('benchmark', pubHex, stacksSig.signature),
+);
 
 // Signed envelopes and tombstones (process backend: core.secp256k1BackendName()).
 for (const size of [1024, 1 << 20]) {
   const data = new Uint8Array(randomBytes(size));
   const datum = { fqDataId: 'alice.id/bench', data, version: 1, timestamp: 1_700_000_000 };
   const bytes = core.signMutableEnvelope(datum, key.privateKey);
-  await row(`bsk2 sign ${size === 1024 ? '1 KiB' : '1 MiB'}`, () => core.signMutableEnvelope(datum, key.privateKey), size);
-  await row(`bsk2 verify ${size === 1024 ? '1 KiB' : '1 MiB'}`, () => core.verifyMutableEnvelope(bytes, key.publicKey), size);
+  await row(
+    `bsk2 sign ${size === 1024 ? '1 KiB' : '1 MiB'}`,
+    () => core.signMutableEnvelope(datum, key.privateKey),
+    size,
+  );
+  await row(
+    `bsk2 verify ${size === 1024 ? '1 KiB' : '1 MiB'}`,
+    () => core.verifyMutableEnvelope(bytes, key.publicKey),
+    size,
+  );
 }
 
 // ECIES beside @stacks/encryption, same plaintext, same recipient.
@@ -81,27 +91,41 @@ for (const size of [1024, 1 << 20]) {
   for (const encoding of ['hex', 'base64']) {
     const ours = core.encryptECIES(key.publicKey, plain, { cipherTextEncoding: encoding });
     const theirs = await stacks.encryptECIES(pubHex, plain, false, encoding);
-    await row(`ECIES encrypt ${label} ${encoding}: core`, () =>
-      core.encryptECIES(key.publicKey, plain, { cipherTextEncoding: encoding }),
-    size);
-    await row(`ECIES encrypt ${label} ${encoding}: @stacks/encryption`, () =>
-      stacks.encryptECIES(pubHex, plain, false, encoding),
-    size);
-    await row(`ECIES decrypt ${label} ${encoding}: core`, () => core.decryptECIES(key.privateKey, ours), size);
-    await row(`ECIES decrypt ${label} ${encoding}: @stacks/encryption`, () =>
-      stacks.decryptECIES(keyHex, theirs),
-    size);
+    await row(
+      `ECIES encrypt ${label} ${encoding}: core`,
+      () => core.encryptECIES(key.publicKey, plain, { cipherTextEncoding: encoding }),
+      size,
+    );
+    await row(
+      `ECIES encrypt ${label} ${encoding}: @stacks/encryption`,
+      () => stacks.encryptECIES(pubHex, plain, false, encoding),
+      size,
+    );
+    await row(
+      `ECIES decrypt ${label} ${encoding}: core`,
+      () => core.decryptECIES(key.privateKey, ours),
+      size,
+    );
+    await row(
+      `ECIES decrypt ${label} ${encoding}: @stacks/encryption`,
+      () => stacks.decryptECIES(keyHex, theirs),
+      size,
+    );
   }
-  await row(`ECIES encrypt→JSON bytes ${label} base64: core`, () =>
-    core.encryptECIESToBytes(key.publicKey, plain, { cipherTextEncoding: 'base64' }),
-  size);
+  await row(
+    `ECIES encrypt→JSON bytes ${label} base64: core`,
+    () => core.encryptECIESToBytes(key.publicKey, plain, { cipherTextEncoding: 'base64' }),
+    size,
+  );
 }
 process.stderr.write('\n');
 
 const header = ['case', 'ops/s median (min–max)', 'MB/s median (min–max)'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log(`secp256k1 backend in use: ${core.secp256k1BackendName()}; Node ${process.version}; ${REPS} reps ≥ ${MIN_MS} ms`);
+console.log(
+  `secp256k1 backend in use: ${core.secp256k1BackendName()}; Node ${process.version}; ${REPS} reps ≥ ${MIN_MS} ms`,
+);
 console.log(line(header));
 console.log(line(widths.map((w) => '-'.repeat(w))));
 for (const r of rows) console.log(line(r));

@@ -143,8 +143,8 @@ function parseCanonicalPayload(payload: Uint8Array): MutableEnvelope | undefined
   const dataEnd = bytes.indexOf(0x22, dataStart);
   if (dataEnd < 0) return undefined;
   // An escape inside the data means JSON.parse must interpret it.
-  const escape = bytes.indexOf(0x5c, dataStart);
-  if (escape >= 0 && escape < dataEnd) return undefined;
+  const backslash = bytes.indexOf(0x5c, dataStart);
+  if (backslash >= 0 && backslash < dataEnd) return undefined;
   const tail = CANONICAL_TAIL.exec(bytes.toString('latin1', dataEnd));
   if (!tail) return undefined;
   let fqDataId: unknown;
