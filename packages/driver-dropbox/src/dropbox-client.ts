@@ -92,6 +92,29 @@ export class DropboxClient {
   }
 
   /**
+   * A plain GET of a public URL (a shared link's direct-download form), following redirects, streamed.
+   * @returns `null` for 404 or 410 (the link was removed). @throws an HTTP error (status, headers, text).
+   */
+  async fetchPublic(
+    url: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ body: AsyncIterable<Uint8Array>; size: number | undefined } | null> {
+    const response = await this.fetchImpl(url, { redirect: 'follow', ...(signal ? { signal } : {}) });
+    if (response.status === 404 || response.status === 410) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) {
+      throw new PublicLinkError(response.status, response.headers, (await response.text()).slice(0, 200));
+    }
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    return {
+      body: response.body ? readWebStream(response.body) : emptyStream(),
+      size: Number.isSafeInteger(length) ? length : undefined,
+    };
+  }
+
+  /**
    * `files/download`, streamed, with the same token handling as `call`.
    * @throws the SDK's `DropboxResponseError` for an HTTP error (409 `path/not_found` for a missing
    *   path), so callers map it like any SDK error.
@@ -123,6 +146,18 @@ export class DropboxClient {
       const metadata = (result ? JSON.parse(result) : {}) as files.FileMetadata;
       return { metadata, body: response.body ? readWebStream(response.body) : emptyStream() };
     });
+  }
+}
+
+/** The parts of an HTTP error the error mapping reads, for a plain GET (not an API call). */
+class PublicLinkError extends Error {
+  constructor(
+    readonly status: number,
+    readonly headers: Headers,
+    readonly error: string,
+  ) {
+    super(`Shared link answered HTTP ${status}`);
+    this.name = 'PublicLinkError';
   }
 }
 

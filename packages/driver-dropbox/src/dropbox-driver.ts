@@ -18,7 +18,7 @@ import { deflateBody, inflateIfCompressed } from './compression.js';
 import { DropboxClient, type DropboxCredentials } from './dropbox-client.js';
 import { hasSummary, toStorageError } from './dropbox-errors.js';
 import { keyToPath, normalizeRoot, prefixToFolder } from './dropbox-paths.js';
-import { SharedLinks } from './shared-links.js';
+import { isDropboxSharedLink, SharedLinks, toDirectDownloadUrl } from './shared-links.js';
 import { MAX_UPLOAD_REQUEST_BYTES, uploadValue } from './upload.js';
 
 export const DROPBOX_DRIVER_NAME = 'dropbox';
@@ -148,6 +148,28 @@ class DropboxBackend implements KeyValueBackend {
     return result;
   }
 
+  /** Claims Dropbox shared links, so a published `dl=0` (preview page) link still reads as the value. */
+  handlesUrl(url: string): boolean {
+    return isDropboxSharedLink(url);
+  }
+
+  /**
+   * Reads a shared link as its direct-download form with a plain GET (no token: the link is public).
+   * @returns `null` when the link is gone (404/410).
+   */
+  async getUrl(url: string, options: GetOptions = {}): Promise<StoredObject | null> {
+    const context = { driver: this.name, key: redactLink(url) };
+    try {
+      const found = await this.client.fetchPublic(toDirectDownloadUrl(url), options.signal);
+      if (found === null) return null;
+      const stream = mapStreamErrors(found.body, context);
+      if (this.compress) return { body: inflateIfCompressed(stream, context) };
+      return found.size === undefined ? { body: stream } : { body: stream, size: found.size };
+    } catch (error) {
+      throw toStorageError(error, { ...context, operation: 'shared link download' });
+    }
+  }
+
   async get(key: string, options: GetOptions): Promise<StoredObject | null> {
     const context = { driver: this.name, key };
     try {
@@ -220,6 +242,11 @@ function writeMode(options: PutOptions, context: { driver: string; key: string }
     return { '.tag': 'update', update: options.ifMatch };
   }
   return { '.tag': 'overwrite' };
+}
+
+/** A link without its query (`rlkey` is the link's secret part) for error messages. */
+function redactLink(url: string): string {
+  return url.split('?')[0]!;
 }
 
 /** Errors raised while the caller reads a download stream become typed errors too. */

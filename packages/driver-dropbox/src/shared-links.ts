@@ -14,6 +14,19 @@ export function toDirectDownloadUrl(sharedLink: string): string {
   return url.toString();
 }
 
+const LINK_HOSTS = new Set(['www.dropbox.com', 'dropbox.com', 'dl.dropbox.com', 'dl.dropboxusercontent.com']);
+
+/**
+ * True for a Dropbox shared link (`/s/…`, `/scl/fi/…`, `/sh/…` on dropbox.com, or a
+ * dropboxusercontent.com download URL), including the `dl=0` preview form 2017-era clients published.
+ */
+export function isDropboxSharedLink(url: string): boolean {
+  if (!URL.canParse(url)) return false;
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' || !LINK_HOSTS.has(parsed.hostname)) return false;
+  return parsed.hostname.endsWith('dropboxusercontent.com') || /^\/(s|scl\/fi|sh)\//.test(parsed.pathname);
+}
+
 /** Most links kept in memory; older ones are asked for again (one call) when needed. */
 const CACHE_LIMIT = 10_000;
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDropboxDriver, toDirectDownloadUrl } from '../src/index.js';
+import { isDropboxSharedLink } from '../src/shared-links.js';
 import type { LocalDropboxServer } from '../src/testing/index.js';
-import { LOCAL_APP, localDriver, text } from './support/local-driver.js';
+import { LOCAL_APP, localDriver, readText, text } from './support/local-driver.js';
 
 let server: LocalDropboxServer | undefined;
 afterEach(async () => {
@@ -104,5 +105,46 @@ describe('shared links', () => {
     expect(privateDriver.capabilities.visibility).toBe('local');
     expect((await privateDriver.putMutable('private', text('p'))).url).toBeUndefined();
     expect(server.stats.calls['sharing/create_shared_link_with_settings']).toBeUndefined();
+  });
+});
+
+describe('reading shared links (handlesUrl / getUrl)', () => {
+  it('claims Dropbox shared links only', () => {
+    for (const url of [
+      'https://www.dropbox.com/scl/fi/abc/profile.json?rlkey=k&dl=0',
+      'https://www.dropbox.com/s/xyz/profile.json?dl=0',
+      'https://dl.dropboxusercontent.com/s/xyz/profile.json',
+    ]) {
+      expect(isDropboxSharedLink(url)).toBe(true);
+    }
+    for (const url of [
+      'http://www.dropbox.com/s/xyz/file',
+      'https://www.dropbox.com/home/file',
+      'https://dropbox.com.evil.example/s/xyz/file',
+      'https://example.com/s/xyz',
+      'not a url',
+    ]) {
+      expect(isDropboxSharedLink(url)).toBe(false);
+    }
+  });
+
+  it('reads a published preview (dl=0) link as the value, and a removed link as null', async () => {
+    const local = await localDriver();
+    server = local.server;
+    const { url } = await local.driver.putMutable('published', text('from the link'));
+    const preview = url!.replace('dl=1', 'dl=0');
+    expect(local.driver.handlesUrl?.(preview)).toBe(true);
+    // A reader with no credentials of its own: links are public.
+    const reader = createDropboxDriver({ accessToken: 'unused', fetch: server.fetch });
+    expect(await readText(await reader.getUrl!(preview))).toBe('from the link');
+    await local.driver.deleteMutable('published');
+    expect(await reader.getUrl!(preview)).toBeNull();
+  });
+
+  it('inflates values read through a link when compress is on', async () => {
+    const local = await localDriver({ compress: true });
+    server = local.server;
+    const { url } = await local.driver.putMutable('zipped', text('compressed '.repeat(100)));
+    expect(await readText(await local.driver.getUrl!(url!))).toBe('compressed '.repeat(100));
   });
 });
