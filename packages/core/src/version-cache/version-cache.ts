@@ -17,9 +17,10 @@ const MARKER = /^[1-9][0-9]{0,15}$/;
  * finds a marker at least as high as any that existed when it started). Nothing is ever overwritten, so
  * there is no lock to go stale after a crash.
  *
- * Crash safety: `record` returns only after the marker file and its directory entry are fsynced; a
- * crash before that loses only that record (the put it belongs to was not acknowledged yet), and a
- * crash while pruning leaves extra lower markers, which are harmless and pruned next time.
+ * Crash safety: `record` returns only after the marker's directory entry is fsynced (the marker is
+ * empty, so the entry is all there is); a crash before that loses only that record (the put it belongs
+ * to was not acknowledged yet), and a crash while pruning leaves extra lower markers, which are harmless
+ * and pruned next time.
  */
 export class VersionCache {
   private readonly root: string;
@@ -48,12 +49,8 @@ export class VersionCache {
     if (version <= before) return before;
     try {
       const created = await mkdir(dir, { recursive: true });
-      const marker = await open(join(dir, String(version)), 'a');
-      try {
-        await marker.sync();
-      } finally {
-        await marker.close();
-      }
+      // The marker is empty: only its directory entry must be durable, so one fsync of the directory.
+      await (await open(join(dir, String(version)), 'a')).close();
       await syncDir(dir);
       // A new directory's own entry must be durable too.
       if (created !== undefined) {
