@@ -69,7 +69,8 @@ export interface DriverCapabilities {
   immutable: boolean;
   /**
    * `'local'`: data is invisible to other clients (the seed's `storage_drivers_local`, e.g. disk).
-   * `'public'`: other clients can read what this driver stores (via `mutableUrl`).
+   * `'public'`: other clients can read what this driver stores (via `mutableUrl`, or the URL a put
+   * returns, e.g. a Dropbox shared link that cannot be computed without an API call).
    */
   visibility: 'local' | 'public';
   /** `mutableUrl` returns a URL other clients can fetch with plain HTTP GET. */
