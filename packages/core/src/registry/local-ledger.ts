@@ -326,12 +326,7 @@ class Ledger implements LocalLedger {
       throw error;
     }
     // The record that names this file is fsynced next; make the file's directory entry durable first.
-    const dir = await open(this.#zoneDir, constants.O_RDONLY);
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await syncDirectory(this.#zoneDir);
   }
 
   async #readZoneFile(zoneFileHash: string): Promise<string | null> {
@@ -390,6 +385,16 @@ class Ledger implements LocalLedger {
         await lock.release();
       }
     });
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
+  const handle = await open(dir, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -151,6 +151,20 @@ describe('local ledger', () => {
     expect((await rejection(ledger.history('alice.id'))).message).toContain('truncated');
   });
 
+  it('opens a ledger whose head lags by a record (a crash between the append and the head write)', async () => {
+    const { dir, lines } = await seeded();
+    const third = JSON.parse(lines[2]!) as LedgerRecord;
+    await writeFile(join(dir, 'ledger', 'head.json'), JSON.stringify({ seq: 3, hash: third.hash }));
+    const ledger = await openLocalLedger(dir);
+    expect(await ledger.history('alice.id')).toHaveLength(3);
+    // The next append brings the head up to date.
+    await ledger.nameUpdate('bob.id', zone('bob.id', 1));
+    const head = JSON.parse(await readFile(join(dir, 'ledger', 'head.json'), 'utf8'));
+    expect(head.seq).toBe(5);
+    await ledger.close();
+    await (await openLocalLedger(dir)).close();
+  });
+
   it('refuses a zone file whose text was edited', async () => {
     const { dir } = await seeded();
     const zoneDir = join(dir, 'ledger', 'zonefiles');
