@@ -65,7 +65,7 @@ function describeError(error: unknown, verbose: boolean): ErrorReport {
       code: error.code,
       exitCode,
       message: stripDecorations(error.message, error.hint),
-      hint: error.hint ?? DEFAULT_HINTS[exitCode],
+      hint: cliHint(error.hint, exitCode),
       ...(error.driver ? { driver: error.driver } : {}),
       ...(error.key !== undefined ? { key: error.key } : {}),
       ...(causes ? { causes } : {}),
@@ -91,6 +91,14 @@ function describeError(error: unknown, verbose: boolean): ErrorReport {
       ? [...(error instanceof Error && error.stack ? [error.stack] : []), ...(causes ?? [])]
       : undefined,
   };
+}
+
+// The core's hints may point at API fields ("see .outcomes"); on the command line the per-driver
+// lines are printed above the hint instead.
+function cliHint(hint: string | undefined, exitCode: ExitCode): string | undefined {
+  if (hint === undefined) return DEFAULT_HINTS[exitCode];
+  const text = hint.replace(/\s*\(see \.outcomes\)/, '');
+  return exitCode === ExitCode.Replication ? `${text} ${DEFAULT_HINTS[ExitCode.Replication]}` : text;
 }
 
 /** A core error's message without the "[blockstack-storage]" prefix and the appended hint. */
