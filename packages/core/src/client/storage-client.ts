@@ -190,8 +190,9 @@ export class StorageClient {
 
   /**
    * Reads a mutable datum (this user's, or `owner`'s), verified against the data key in the owner's
-   * zone file (for this user's own data, the key `openStorage` checked against the zone file): tampered copies, copies signed by another key and copies of another data id are refused
-   * and the next copy tried. Reads are monotonic per key: never a version lower than this client has
+   * zone file (for this user's own data, the key `openStorage` checked against the zone file):
+   * tampered copies, copies signed by another key and copies of another data id are refused and the
+   * next copy tried. Reads are monotonic per key: never a version lower than this client has
    * already returned or written (the version cache persists in the metadata directory).
    * Own data is read from the configured drivers; another user's from the URLs in their zone file.
    * @returns the datum, or `null` when it does not exist or was deleted.
