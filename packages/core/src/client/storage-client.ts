@@ -18,7 +18,7 @@ import {
 import { redactUrl } from '../http/http-get.js';
 import { readUrl } from '../http/index.js';
 import type { DataKeyPair } from '../identity/index.js';
-import { validateDataId } from '../keys.js';
+import { validateDataId, validateHash } from '../keys.js';
 import type { NameRegistry } from '../registry/index.js';
 import {
   assertReplicated,
@@ -30,6 +30,7 @@ import {
 import type { VersionCache } from '../version-cache/index.js';
 import {
   getImmutableDataRecord,
+  type ImmutableDataRecord,
   listImmutableDataRecords,
   makeZoneFile,
   parseZoneFile,
@@ -306,6 +307,32 @@ export class StorageClient {
     const zone = await this.zoneFileOf(owner);
     const record = getImmutableDataRecord(zone, dataId);
     if (record === undefined) return null;
+    return this.fetchImmutable(record, owner, options.signal);
+  }
+
+  /**
+   * Like `getImmutable`, by hash: the hash must be recorded in the owner's current zone file (under any
+   * data id; `dataId` in the result is the first such id).
+   * @returns `null` when no record of the owner's zone file has this hash.
+   * @throws InvalidKeyError for a malformed hash; otherwise as `getImmutable`.
+   */
+  async getImmutableByHash(hash: string, options: ReadOptions = {}): Promise<GetImmutableResult | null> {
+    this.assertOpen();
+    validateHash(hash);
+    const owner = options.owner ?? this.name;
+    const records = listImmutableDataRecords(await this.zoneFileOf(owner)).filter((r) => r.hash === hash);
+    const record = records.find((r) => r.url !== undefined) ?? records[0];
+    if (record === undefined) return null;
+    return this.fetchImmutable(record, owner, options.signal);
+  }
+
+  private async fetchImmutable(
+    record: ImmutableDataRecord,
+    owner: string,
+    signal: AbortSignal | undefined,
+  ): Promise<GetImmutableResult> {
+    const { dataId } = record;
+    const options = { signal };
     const copies: CopyReport[] = [];
     const sources: CopySource[] = [];
     if (owner === this.name) {

@@ -111,6 +111,7 @@ describe('reading another user’s data', () => {
     const got = await bob.getImmutable('pgp-key', { owner: 'alice.id' });
     expect(str(got!.data)).toBe('alice pgp key');
     expect(got!.source).toBe(`${server.url}/immutable/${put.hash}`);
+    expect(str((await bob.getImmutableByHash(put.hash, { owner: 'alice.id' }))!.data)).toBe('alice pgp key');
     await writeFile(served.pathOf(`immutable/${put.hash}`), 'forged');
     expect(
       isStorageError(await failure(bob.getImmutable('pgp-key', { owner: 'alice.id' })), ErrorCode.Integrity),

@@ -52,6 +52,10 @@ describe('putImmutable / getImmutable / deleteImmutable', () => {
     expect(str(got!.data)).toBe(str(data));
     expect(got).toMatchObject({ hash: put.hash, source: 'a' });
     expect(await client.getImmutable('no-such-id')).toBeNull();
+    const byHash = await client.getImmutableByHash(put.hash);
+    expect(byHash).toMatchObject({ dataId: 'pgp-key', hash: put.hash });
+    expect(str(byHash!.data)).toBe(str(data));
+    expect(await client.getImmutableByHash(sha256Hex(text('never stored')))).toBeNull();
     await client.close();
   });
 
