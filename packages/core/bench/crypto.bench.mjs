@@ -1,6 +1,7 @@
 // Crypto throughput of @blockstack-storage/core beside @stacks/encryption on the same bytes.
 // Run: pnpm --filter @blockstack-storage/core build && node bench/crypto.bench.mjs
-// Each figure is the median (min–max) of REPS timed reps of at least MIN_MS each, after one warm-up.
+// Each figure is the median (min–max) of REPS timed reps of at least MIN_MS each, after one warm-up
+// rep; the reps of all cases run in turn.
 // Not a test: it prints a table and asserts nothing. MB/s = 10^6 bytes of plaintext per second.
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -21,32 +22,29 @@ try {
 }
 const stacks = createRequire(import.meta.url)('@stacks/encryption');
 
-/** Calls `run` (sync or async) in a loop; returns median/min/max operations per second. */
-async function measure(run) {
-  const rates = [];
-  for (let rep = 0; rep <= REPS; rep++) {
-    let ops = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < MIN_MS) {
-      const result = run();
-      if (result instanceof Promise) await result;
-      ops++;
-      elapsed = performance.now() - start;
-    }
-    if (rep > 0) rates.push((ops * 1000) / elapsed); // rep 0 is the warm-up
+/** Runs `run` (sync or async) in a loop for at least MIN_MS; returns operations per second. */
+async function rate(run) {
+  let ops = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < MIN_MS) {
+    const result = run();
+    if (result instanceof Promise) await result;
+    ops++;
+    elapsed = performance.now() - start;
   }
-  rates.sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)], min: rates[0], max: rates.at(-1) };
+  return (ops * 1000) / elapsed;
+}
+
+const cases = [];
+function row(label, run, bytes) {
+  cases.push({ label, run, bytes, rates: [] });
 }
 
 const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toPrecision(3));
-const cell = (r, scale = 1) => `${fmt(r.median * scale)} (${fmt(r.min * scale)}–${fmt(r.max * scale)})`;
-const rows = [];
-async function row(label, run, bytes) {
-  const r = await measure(run);
-  rows.push([label, cell(r), bytes ? cell(r, bytes / 1e6) : '']);
-  process.stderr.write('.');
+function cell(rates, scale = 1) {
+  const sorted = rates.map((r) => r * scale).sort((a, b) => a - b);
+  return `${fmt(sorted[Math.floor(sorted.length / 2)])} (${fmt(sorted[0])}–${fmt(sorted.at(-1))})`;
 }
 
 const key = core.generateDataKeyPair();
@@ -57,27 +55,25 @@ const digest = core.sha256('benchmark');
 // secp256k1 primitives, each backend directly.
 for (const curve of [native(), noble()]) {
   const signature = curve.sign(digest, key.privateKey);
-  await row(`${curve.name} sign (32-byte digest)`, () => curve.sign(digest, key.privateKey));
-  await row(`${curve.name} verify`, () => curve.verify(signature, digest, key.publicKey));
-  await row(`${curve.name} ECDH x-coordinate`, () => curve.ecdhX(key.publicKey, key.privateKey));
+  row(`${curve.name} sign (32-byte digest)`, () => curve.sign(digest, key.privateKey));
+  row(`${curve.name} verify`, () => curve.verify(signature, digest, key.publicKey));
+  row(`${curve.name} ECDH x-coordinate`, () => curve.ecdhX(key.publicKey, key.privateKey));
 }
 const stacksSig = stacks.signECDSA(keyHex, 'benchmark');
-await row('@stacks/encryption signECDSA', () => stacks.signECDSA(keyHex, 'benchmark'));
-await row('@stacks/encryption verifyECDSA', () =>
-  stacks.verifyECDSA('benchmark', pubHex, stacksSig.signature),
-);
+row('@stacks/encryption signECDSA', () => stacks.signECDSA(keyHex, 'benchmark'));
+row('@stacks/encryption verifyECDSA', () => stacks.verifyECDSA('benchmark', pubHex, stacksSig.signature));
 
 // Signed envelopes and tombstones (process backend: core.secp256k1BackendName()).
 for (const size of [1024, 1 << 20]) {
   const data = new Uint8Array(randomBytes(size));
   const datum = { fqDataId: 'alice.id/bench', data, version: 1, timestamp: 1_700_000_000 };
   const bytes = core.signMutableEnvelope(datum, key.privateKey);
-  await row(
+  row(
     `bsk2 sign ${size === 1024 ? '1 KiB' : '1 MiB'}`,
     () => core.signMutableEnvelope(datum, key.privateKey),
     size,
   );
-  await row(
+  row(
     `bsk2 verify ${size === 1024 ? '1 KiB' : '1 MiB'}`,
     () => core.verifyMutableEnvelope(bytes, key.publicKey),
     size,
@@ -91,34 +87,38 @@ for (const size of [1024, 1 << 20]) {
   for (const encoding of ['hex', 'base64']) {
     const ours = core.encryptECIES(key.publicKey, plain, { cipherTextEncoding: encoding });
     const theirs = await stacks.encryptECIES(pubHex, plain, false, encoding);
-    await row(
+    row(
       `ECIES encrypt ${label} ${encoding}: core`,
       () => core.encryptECIES(key.publicKey, plain, { cipherTextEncoding: encoding }),
       size,
     );
-    await row(
+    row(
       `ECIES encrypt ${label} ${encoding}: @stacks/encryption`,
       () => stacks.encryptECIES(pubHex, plain, false, encoding),
       size,
     );
-    await row(
-      `ECIES decrypt ${label} ${encoding}: core`,
-      () => core.decryptECIES(key.privateKey, ours),
-      size,
-    );
-    await row(
+    row(`ECIES decrypt ${label} ${encoding}: core`, () => core.decryptECIES(key.privateKey, ours), size);
+    row(
       `ECIES decrypt ${label} ${encoding}: @stacks/encryption`,
       () => stacks.decryptECIES(keyHex, theirs),
       size,
     );
   }
-  await row(
+  row(
     `ECIES encrypt→JSON bytes ${label} base64: core`,
     () => core.encryptECIESToBytes(key.publicKey, plain, { cipherTextEncoding: 'base64' }),
     size,
   );
 }
-process.stderr.write('\n');
+// Reps run in turn across all cases, so a slow spell on the shared host hits every case alike.
+for (let rep = 0; rep <= REPS; rep++) {
+  for (const c of cases) {
+    const r = await rate(c.run);
+    if (rep > 0) c.rates.push(r); // rep 0 is the warm-up
+  }
+  process.stderr.write(`rep ${rep}/${REPS} done\n`);
+}
+const rows = cases.map((c) => [c.label, cell(c.rates), c.bytes ? cell(c.rates, c.bytes / 1e6) : '']);
 
 const header = ['case', 'ops/s median (min–max)', 'MB/s median (min–max)'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
