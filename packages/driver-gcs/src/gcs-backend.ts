@@ -15,6 +15,7 @@ import type { Bucket, Storage } from '@google-cloud/storage';
 import { COMPRESSED_ENCODING, deflateBody, inflateStream } from './compression.js';
 import { mapGcsError, statusOf } from './gcs-errors.js';
 import { publicObjectUrl } from './object-names.js';
+import { type RetryPolicy, withRetries } from './retry.js';
 import { type UploadKind, uploadObject } from './uploads.js';
 
 /** GCS's largest object: 5 TiB. */
@@ -30,6 +31,8 @@ export interface GcsBackendOptions {
   publicBase: string | undefined;
   compress: boolean;
   resumableThreshold: number;
+  /** Retries of idempotent requests (get, delete, list, init). Uploads are not retried. */
+  retry: RetryPolicy;
   /** Observes which kind of upload each put used (for tests and diagnostics). */
   onUpload?: (kind: UploadKind, objectName: string) => void;
 }
@@ -59,11 +62,13 @@ export class GcsBackend implements KeyValueBackend {
 
   /** Checks that the bucket exists and that we may list it (one cheap request). */
   async init(options: OperationOptions = {}): Promise<void> {
-    try {
-      await this.bucket.getFiles({ prefix: this.options.prefix, maxResults: 1, autoPaginate: false });
-    } catch (error) {
-      throw this.fail(error, 'init');
-    }
+    await this.retrying(options.signal, async () => {
+      try {
+        await this.bucket.getFiles({ prefix: this.options.prefix, maxResults: 1, autoPaginate: false });
+      } catch (error) {
+        throw this.fail(error, 'init');
+      }
+    });
     if (options.signal?.aborted) throw new AbortedError('Operation aborted', { driver: this.name });
   }
 
@@ -96,12 +101,16 @@ export class GcsBackend implements KeyValueBackend {
   }
 
   async get(key: string, options: GetOptions): Promise<StoredObject | null> {
+    return this.retrying(options.signal, () => this.open(key, options.signal));
+  }
+
+  /** One download attempt: resolves once the first bytes (or the end) arrived, so a retry is still safe. */
+  private async open(key: string, signal: AbortSignal | undefined): Promise<StoredObject | null> {
     const stream = this.bucket.file(this.objectName(key)).createReadStream({ validation: 'crc32c' });
     let headers: Record<string, unknown> = {};
     stream.on('response', (response: { headers?: Record<string, unknown> }) => {
       headers = response.headers ?? {};
     });
-    const signal = options.signal;
     const onAbort = () =>
       stream.destroy(new AbortedError('Download aborted', { driver: this.name, key, cause: signal?.reason }));
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -128,13 +137,15 @@ export class GcsBackend implements KeyValueBackend {
     return object;
   }
 
-  async delete(key: string, _options: DeleteOptions): Promise<void> {
-    try {
-      await this.bucket.file(this.objectName(key)).delete({ ignoreNotFound: true });
-    } catch (error) {
-      if (statusOf(error) === 404) return;
-      throw this.fail(error, 'delete', key);
-    }
+  async delete(key: string, options: DeleteOptions): Promise<void> {
+    await this.retrying(options.signal, async () => {
+      try {
+        await this.bucket.file(this.objectName(key)).delete({ ignoreNotFound: true });
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        throw this.fail(error, 'delete', key);
+      }
+    });
   }
 
   async *list(prefix: string, options: OperationOptions): AsyncIterable<string> {
@@ -143,18 +154,16 @@ export class GcsBackend implements KeyValueBackend {
     do {
       if (options.signal?.aborted) throw new AbortedError('Listing aborted', { driver: this.name });
       let files: Array<{ name: string }>;
-      try {
-        const [page, next] = await this.bucket.getFiles({
-          prefix: base + prefix,
-          autoPaginate: false,
-          maxResults: 1000,
-          ...(pageToken === undefined ? {} : { pageToken }),
-        });
-        files = page;
-        pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
-      } catch (error) {
-        throw this.fail(error, 'list');
-      }
+      const query = { prefix: base + prefix, autoPaginate: false, maxResults: 1000, pageToken };
+      const [page, next] = await this.retrying(options.signal, async () => {
+        try {
+          return await this.bucket.getFiles(query);
+        } catch (error) {
+          throw this.fail(error, 'list');
+        }
+      });
+      files = page;
+      pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
       for (const file of files) {
         if (file.name.startsWith(base)) yield file.name.slice(base.length);
       }
@@ -208,6 +217,10 @@ export class GcsBackend implements KeyValueBackend {
       release();
       await iterator.return?.();
     }
+  }
+
+  private retrying<T>(signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
+    return withRetries(op, this.options.retry, signal);
   }
 
   private fail(error: unknown, operation: string, key?: string) {

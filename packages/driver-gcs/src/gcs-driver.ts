@@ -36,9 +36,15 @@ export interface GcsDriverOptions {
   compress?: boolean;
   /** Bodies larger than this go up through a resumable session. Default 8 MiB. */
   resumableThresholdBytes?: number;
-  /** Retries the SDK makes for idempotent requests on 429/5xx/network errors. Default 3. */
+  /** Retries of gets, deletes and listings on 429/408/5xx/network errors. Default 3. Uploads are not retried. */
   maxRetries?: number;
-  /** A ready `Storage` client to use instead of building one (tests, custom auth). */
+  /** First retry delay in ms, doubled each retry (with jitter). Default 1000. */
+  retryBaseDelayMs?: number;
+  /**
+   * A ready `Storage` client to use instead of building one (tests, custom auth). Build it with
+   * `retryOptions: { autoRetry: false }`: the driver retries itself, and the SDK's retried downloads
+   * raise an unhandled rejection on Node 24.
+   */
   storage?: Storage;
   /** Called after each put with the kind of upload it used. */
   onUpload?: (kind: UploadKind, objectName: string) => void;
@@ -77,7 +83,8 @@ export function createGcsDriver(options: GcsDriverOptions): StorageDriver {
             useAuthWithCustomEndpoint: !isLoopback(endpoint),
           }
         : {}),
-      retryOptions: { autoRetry: maxRetries > 0, maxRetries },
+      // The driver retries itself (see retry.ts): the SDK's retried downloads crash Node 24.
+      retryOptions: { autoRetry: false, maxRetries: 0 },
     });
   const publicBase = options.publicRead
     ? endpoint
@@ -93,6 +100,7 @@ export function createGcsDriver(options: GcsDriverOptions): StorageDriver {
       publicBase,
       compress: options.compress ?? false,
       resumableThreshold: threshold,
+      retry: { maxRetries, baseDelayMs: options.retryBaseDelayMs ?? 1000 },
       ...(options.onUpload ? { onUpload: options.onUpload } : {}),
     }),
   );

@@ -70,7 +70,7 @@ export function mapGcsError(error: unknown, context: GcsErrorContext): StorageEr
       return new RateLimitedError(`${where} was rate limited (HTTP 429: ${detail})`, {
         ...options,
         retryAfterMs: retryAfterMs(error),
-        hint: 'Retry after a delay; GCS allows about one write per second to the same object.',
+        hint: 'Retry after the delay GCS asked for, or with backoff (GCS allows about one write per second to one object).',
       });
     case 408:
     case 500:
@@ -111,8 +111,17 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message.split('\n')[0] ?? error.name;
-  return String(error);
+  const text = error instanceof Error ? error.message : String(error);
+  // Stream requests report the raw JSON error body as the message: keep only its `message`.
+  if (text.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(text) as { error?: { message?: unknown } };
+      if (typeof parsed.error?.message === 'string') return parsed.error.message;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return text.split('\n')[0] ?? text;
 }
 
 /** Strips bearer tokens, private keys and key-file fields, in case an SDK message quotes them. */

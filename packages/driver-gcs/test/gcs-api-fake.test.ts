@@ -173,15 +173,46 @@ describe('error mapping', () => {
     }
   });
 
-  it('the SDK retries a 503 on a read when retries are on', async () => {
-    let failures = 1;
-    fake.answer = (r) =>
-      r.method === 'GET' && failures-- > 0 ? apiError(503, 'backendError', 'Backend Error') : undefined;
-    const d = driver({ max_retries: '2' });
+  it('reads, deletes and listings are retried on 503 and 429 (honouring Retry-After), then succeed', async () => {
+    const d = createGcsDriver({ bucket: BUCKET, apiEndpoint: endpoint, maxRetries: 2, retryBaseDelayMs: 5 });
     await d.putMutable('x', Uint8Array.of(9));
+    const failing = (method: string, failures: number) => {
+      fake.answer = (r) => {
+        if (r.method !== method || failures-- <= 0) return undefined;
+        return failures % 2
+          ? apiError(503, 'backendError', 'Backend Error')
+          : apiError(429, 'rateLimitExceeded', 'slow down', { 'retry-after': '0' });
+      };
+    };
+    failing('GET', 2);
     const object = await d.getMutable('x');
     expect([...(await readBody(object!.body))]).toEqual([9]);
-    expect(fake.requests.filter((r) => r.method === 'GET')).toHaveLength(2);
+    expect(fake.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
+    failing('GET', 2);
+    const listed: string[] = [];
+    for await (const id of d.listMutable!()) listed.push(id);
+    expect(listed).toEqual([]);
+    failing('DELETE', 2);
+    await d.deleteMutable('x');
+    expect(fake.objects.has('mutable/x')).toBe(false);
+    // Past maxRetries the typed error surfaces.
+    failing('GET', 3); // 429, 503, 429: the last answer is the error
+    await assertRejectsWith(d.getMutable('x'), ErrorCode.RateLimited, 'gcs');
+  });
+
+  it('an abort while waiting to retry is an AbortedError', async () => {
+    const d = createGcsDriver({
+      bucket: BUCKET,
+      apiEndpoint: endpoint,
+      maxRetries: 5,
+      retryBaseDelayMs: 60_000,
+    });
+    fake.answer = () => apiError(503, 'backendError', 'Backend Error');
+    const controller = new AbortController();
+    const pending = d.getMutable('x', { signal: controller.signal });
+    await until(() => fake.requests.length > 0);
+    controller.abort();
+    await assertRejectsWith(pending, ErrorCode.Aborted, 'gcs');
   });
 
   it('init on a missing bucket is a ConfigurationError naming it', async () => {
