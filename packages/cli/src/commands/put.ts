@@ -4,6 +4,7 @@ import { outcomeLines, outcomesJson } from '../driver-outcomes.js';
 import { openClient } from '../open-client.js';
 import { createProgress } from '../progress.js';
 import { readInput } from '../read-input.js';
+import { UsageError } from '../usage-error.js';
 
 export const putCommand: Command = {
   name: 'put',
@@ -34,6 +35,13 @@ export const putCommand: Command = {
     const id = args[0]!;
     const file = args[1];
     const immutable = options.immutable === true;
+    if (file === undefined && context.stdin.isTTY) {
+      // Reading a terminal until Ctrl-D is rarely what was meant.
+      throw new UsageError(
+        'No file given and stdin is a terminal: pass a file, or "-" to type the value',
+        'put',
+      );
+    }
     const label = file === undefined || file === '-' ? 'reading stdin' : `reading ${basename(file)}`;
     const data = await readInput(file, context.stdin, (total) =>
       createProgress({ label, total, stream: out.stderr, allowed: !out.options.quiet && !out.options.json }),
