@@ -99,4 +99,14 @@ describe('hostile provider', () => {
     backup.chaos.setRules([{ fault: { kind: 'tornResponse' }, operations: ['getMutable'], probability: 1 }]);
     expect(await code(client.getMutable('k'))).toBe(ErrorCode.Integrity);
   });
+
+  it('refuses immutable data whose bytes do not match the hash in the zone file', async () => {
+    const { hash } = await client.putImmutable('release', enc('v1.0 tarball'));
+    provider.chaos.setRules([
+      { fault: { kind: 'flippedBytes' }, operations: ['getImmutable'], probability: 1 },
+    ]);
+    expect(dec((await client.getImmutable('release'))!.data)).toBe('v1.0 tarball');
+    await backup.inner.putImmutable(hash, enc('v6.6 backdoor'));
+    expect(await code(client.getImmutable('release'))).toBe(ErrorCode.Integrity);
+  });
 });
