@@ -42,6 +42,8 @@ export interface ClientConfig {
 
 /** What a config built in code may give; everything but `storageDrivers` has a default. */
 export interface ClientConfigInput {
+  /** The file the values came from, for error messages (a loaded `ClientConfig` keeps its own). */
+  path?: string;
   storageDrivers: readonly string[];
   requiredWrite?: readonly string[];
   local?: readonly string[];
@@ -146,7 +148,7 @@ export function parseClientConfig(
  * @throws ConfigurationError.
  */
 export function resolveClientConfig(input: ClientConfigInput, home = homedir()): ClientConfig {
-  return buildConfig(input, undefined, home);
+  return buildConfig(input, input.path, home);
 }
 
 function buildConfig(input: ClientConfigInput, path: string | undefined, home: string): ClientConfig {

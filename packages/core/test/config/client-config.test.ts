@@ -86,6 +86,13 @@ describe('client config', () => {
     configError(() => resolveClientConfig({ storageDrivers: ['s3'] }));
   });
 
+  it('re-validates a loaded config object, keeping its file name in messages', () => {
+    const loaded = parseClientConfig(GOOD, { path: '/etc/bs/client.ini', env: {} });
+    expect(resolveClientConfig(loaded)).toEqual(loaded);
+    const error = configError(() => resolveClientConfig({ ...loaded, requiredWrite: ['disk'] }));
+    expect(error.message).toContain('/etc/bs/client.ini [blockstack-client]');
+  });
+
   it('requires every required or local driver to be in storage_drivers', () => {
     const error = configError(() =>
       resolveClientConfig({ storageDrivers: ['s3'], requiredWrite: ['s3'], local: ['disk'] }),
