@@ -47,7 +47,7 @@ export function signMutableEnvelope(envelope: MutableEnvelope, privateKey: Uint8
   }
   const publicKey = curve.publicKeyCreate(privateKey, true);
   // Built by hand so megabytes of base64 are not run through JSON.stringify; only the id needs escaping.
-  const dataBase64 = Buffer.from(envelope.data.buffer, envelope.data.byteOffset, envelope.data.byteLength);
+  const dataBuffer = Buffer.from(envelope.data.buffer, envelope.data.byteOffset, envelope.data.byteLength);
   const head = `{"fq_data_id":${JSON.stringify(envelope.fqDataId)},"data":"`;
   const tail = `","version":${envelope.version},"timestamp":${envelope.timestamp}}`;
   const headBytes = Buffer.from(head, 'utf8');
@@ -61,7 +61,7 @@ export function signMutableEnvelope(envelope: MutableEnvelope, privateKey: Uint8
   const netstringStart = at;
   at += out.write(lengthPrefix, at, 'latin1');
   at += headBytes.copy(out, at);
-  at += out.write(dataBase64.toString('base64'), at, 'latin1');
+  at += out.write(dataBuffer.toString('base64'), at, 'latin1');
   at += out.write(tail, at, 'latin1');
   out[at] = 0x2c; // ','
 
