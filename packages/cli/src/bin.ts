@@ -10,6 +10,13 @@ const interrupt = () => {
 process.on('SIGINT', interrupt);
 process.on('SIGTERM', interrupt);
 
+// A reader that goes away early (`get big | head -c 10`) is not an error of ours: stop quietly,
+// as tools killed by SIGPIPE do, instead of waiting for a drain that never comes.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const code = await main(process.argv.slice(2), { signal: controller.signal });
 // Exit once stdout and stderr have drained (a pipe may still hold data), without waiting for idle
 // keep-alive sockets of SDKs to time out.

@@ -57,6 +57,7 @@ export const initCommand: Command = {
     const base = dirname(configPath);
     const metadataDir = join(base, 'metadata');
     const keyPath = defaultDataKeyPath(metadataDir, name);
+    let publicKey = '';
     if (!force) {
       for (const [what, path] of [
         ['client config', configPath],
@@ -74,13 +75,20 @@ export const initCommand: Command = {
     const config = parseClientConfig(text, { path: configPath, env });
     await mkdir(base, { recursive: true, mode: 0o700 });
     await mkdir(join(metadataDir, 'keys'), { recursive: true, mode: 0o700 });
-    const keyPair = generateDataKeyPair();
-    await saveDataKey(keyPath, keyPair, { overwrite: force });
     const ledger = await openLocalLedger(config.metadataDir);
     let txid: string;
     let operation: 'NAME_REGISTRATION' | 'NAME_UPDATE';
     try {
       const current = await ledger.getZoneFile(name);
+      if (current !== null && !force) {
+        // Its key file is gone but the name is not: a new key would silently replace the listed one.
+        throw new ConflictError(`${name} is already registered in the ledger at ${ledger.path}`, {
+          hint: 'Restore its data key file, or pass --force to publish a new key with a NAME_UPDATE.',
+        });
+      }
+      const keyPair = generateDataKeyPair();
+      await saveDataKey(keyPath, keyPair, { overwrite: force });
+      publicKey = Buffer.from(keyPair.publicKey).toString('hex');
       if (current === null) {
         txid = (await ledger.register(name, makeZoneFile({ origin: name, dataPublicKey: keyPair.publicKey })))
           .txid;
@@ -99,7 +107,6 @@ export const initCommand: Command = {
     const temp = `${configPath}.${process.pid}.tmp`;
     await writeFile(temp, text, { mode: 0o600 });
     await rename(temp, configPath);
-    const publicKey = Buffer.from(keyPair.publicKey).toString('hex');
     out.json({
       config: configPath,
       name,
