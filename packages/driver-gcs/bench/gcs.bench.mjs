@@ -11,9 +11,9 @@ import { startGcsEmulator } from '../test/emulator/launch.mjs';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const cases = [
-  { label: '4 KiB', size: 4 * KiB, runs: 60 },
-  { label: '1 MiB', size: MiB, runs: 30 },
-  { label: '64 MiB', size: 64 * MiB, runs: 5 },
+  { label: '4 KiB', size: 4 * KiB, runs: 100 },
+  { label: '1 MiB', size: MiB, runs: 60 },
+  { label: '64 MiB', size: 64 * MiB, runs: 7 },
 ];
 
 const emulator = await startGcsEmulator();
