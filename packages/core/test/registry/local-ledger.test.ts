@@ -240,5 +240,5 @@ describe('local ledger', () => {
     const reopened = await openLocalLedger(dir);
     expect(await reopened.history('alice.id')).toEqual(history);
     await reopened.close();
-  });
+  }, 60_000); // generous: each child process transpiles the sources at start-up
 });
