@@ -122,6 +122,23 @@ describeOnEmulator('GCS driver on the emulator', () => {
     expect(Buffer.from(await readBody(object!.body)).equals(Buffer.from(old))).toBe(true);
   });
 
+  it('an abort while reading a value ends the stream with AbortedError', async () => {
+    const d = gcs(uniqueBucket('abort-get'));
+    await d.putMutable('big', patternBytes(8 * MiB, 2));
+    const controller = new AbortController();
+    const object = await d.getMutable('big', { signal: controller.signal });
+    const iterator = object!.body[Symbol.asyncIterator]();
+    await iterator.next();
+    controller.abort();
+    await expect(
+      (async () => {
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+          // drain what was buffered before the abort
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'BSS_ABORTED', driver: 'gcs' });
+  });
+
   it('init succeeds on a reachable bucket', async () => {
     await gcs(uniqueBucket('init')).init!();
   });
