@@ -166,8 +166,15 @@ export class StorageClient {
     const published: { url: string; prefix?: string; order: number }[] = [];
     parts.coordinator.drivers.forEach((driver, order) => {
       const outcome = report.outcomes[order]!;
-      if (outcome.status !== 'ok' || parts.local.has(driver.name) || !driver.capabilities.publicUrls) return;
-      const url = outcome.url ?? driver.mutableUrl?.(dataId);
+      if (
+        outcome.status !== 'ok' ||
+        parts.local.has(driver.name) ||
+        driver.capabilities.visibility === 'local'
+      ) {
+        return;
+      }
+      // A URL the put returned (e.g. a Dropbox shared link) is public even when mutableUrl cannot make one.
+      const url = outcome.url ?? (driver.capabilities.publicUrls ? driver.mutableUrl?.(dataId) : undefined);
       if (url === undefined) return;
       const prefix = urlPrefixOf(url, dataId, driver.mutableUrl);
       published.push(prefix === undefined ? { url, order } : { url, prefix, order });

@@ -9,6 +9,7 @@ import {
   withPublishedUrls,
   type ZoneFile,
 } from '../../src/index.js';
+import { newLedger, openUser, tempDrivers, text } from '../support/client-fixture.js';
 
 const empty: ZoneFile = { origin: 'alice.id', uris: [], txt: [], records: [] };
 const kvUrl = (id: string) => `https://bucket.example/mutable/${id.toLowerCase() === id ? id : 'x'}`;
@@ -46,5 +47,29 @@ describe('published URLs', () => {
       { url: 'https://first.example/m/k', prefix: 'https://first.example/m/', order: 0 },
     ]);
     expect(mutableUrlsFor(zone!, 'k')).toEqual(['https://first.example/m/k', 'https://second.example/m/k']);
+  });
+});
+
+describe('URLs returned by a put (drivers whose links cannot be computed, like Dropbox shared links)', () => {
+  it('are published for a public driver that declares publicUrls: false', async () => {
+    const [inner] = await tempDrivers([{ name: 'linky' }]);
+    // A public driver without mutableUrl: its put answers with a per-object link.
+    const linky = {
+      ...inner!,
+      name: 'linky',
+      capabilities: { ...inner!.capabilities, visibility: 'public' as const, publicUrls: false },
+      mutableUrl: undefined,
+      putMutable: async (...args: Parameters<NonNullable<typeof inner>['putMutable']>) => ({
+        ...(await inner!.putMutable(...args)),
+        url: `https://links.example/s/${args[0]}?dl=1`,
+      }),
+    };
+    const ledger = await newLedger();
+    const carol = await openUser({ name: 'carol.id', drivers: [linky], registry: ledger });
+    const put = await carol.putMutable('card', text('hi'), { public: true });
+    expect(put.urls).toEqual(['https://links.example/s/card?dl=1']);
+    const zone = parseZoneFile((await ledger.getZoneFile('carol.id'))!.text);
+    expect(zone.uris.map((u) => u.target)).toContain('https://links.example/s/card?dl=1');
+    await carol.close();
   });
 });
