@@ -8,6 +8,17 @@ import { type Body, bodyChunks } from '@blockstack-storage/core';
  * gzip), and a plain HTTP client reading the public URL inflates it by itself.
  */
 export const COMPRESSED_ENCODING = 'deflate';
+/** Custom metadata also marking compressed objects, the same pair the S3 driver writes. */
+export const COMPRESSION_METADATA_KEY = 'bss-compression';
+export const COMPRESSION_METADATA_VALUE = 'zlib';
+
+/** True when a download's response headers say the object was stored compressed. */
+export function isCompressedResponse(headers: Record<string, unknown>): boolean {
+  return (
+    String(headers['content-encoding'] ?? '').toLowerCase() === COMPRESSED_ENCODING ||
+    headers[`x-goog-meta-${COMPRESSION_METADATA_KEY}`] === COMPRESSION_METADATA_VALUE
+  );
+}
 
 /** Streams `body` through zlib deflate, chunk by chunk (memory stays bounded). */
 export function deflateBody(body: Body): AsyncIterable<Uint8Array> {

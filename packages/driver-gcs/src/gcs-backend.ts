@@ -12,7 +12,7 @@ import {
   type StoredObject,
 } from '@blockstack-storage/core';
 import type { Bucket, Storage } from '@google-cloud/storage';
-import { COMPRESSED_ENCODING, deflateBody, inflateStream } from './compression.js';
+import { COMPRESSED_ENCODING, deflateBody, inflateStream, isCompressedResponse } from './compression.js';
 import { mapGcsError, statusOf } from './gcs-errors.js';
 import { publicObjectUrl } from './object-names.js';
 import { type RetryPolicy, withRetries } from './retry.js';
@@ -126,8 +126,7 @@ export class GcsBackend implements KeyValueBackend {
       if (statusOf(error) === 404) return null;
       throw this.fail(error, 'get', key);
     }
-    const encoding = String(headers['content-encoding'] ?? '').toLowerCase();
-    const compressed = encoding === COMPRESSED_ENCODING;
+    const compressed = isCompressedResponse(headers);
     const stored = this.streamRest(first, iterator, key, release);
     const generation = headers['x-goog-generation'];
     const length = Number(headers['content-length']);

@@ -1,8 +1,8 @@
 import type { DriverModule } from '@blockstack-storage/core';
 import { createGcsDriverFromConfig, GCS_DRIVER_NAME } from './gcs-driver.js';
 
-export { COMPRESSED_ENCODING } from './compression.js';
-export { cancelResumableSession, GCS_MAX_OBJECT_BYTES } from './gcs-backend.js';
+export { COMPRESSED_ENCODING, COMPRESSION_METADATA_KEY, COMPRESSION_METADATA_VALUE } from './compression.js';
+export { GCS_MAX_OBJECT_BYTES } from './gcs-backend.js';
 export {
   createGcsDriver,
   createGcsDriverFromConfig,

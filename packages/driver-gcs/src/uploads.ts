@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { AbortedError, type Body, bodyChunks, concatBytes } from '@blockstack-storage/core';
 import type { CreateWriteStreamOptions, File } from '@google-cloud/storage';
+import { COMPRESSION_METADATA_KEY, COMPRESSION_METADATA_VALUE } from './compression.js';
 
 /** What one upload needs besides the bytes. */
 export interface UploadRequest {
@@ -115,7 +116,10 @@ async function resumableUpload(
 
 function writeOptions(request: UploadRequest, size: number | undefined): CreateWriteStreamOptions {
   const metadata: Record<string, unknown> = { contentType: request.contentType };
-  if (request.contentEncoding) metadata.contentEncoding = request.contentEncoding;
+  if (request.contentEncoding) {
+    metadata.contentEncoding = request.contentEncoding;
+    metadata.metadata = { [COMPRESSION_METADATA_KEY]: COMPRESSION_METADATA_VALUE };
+  }
   // A known length lets GCS refuse to finalize an upload that stopped short.
   if (size !== undefined && request.contentEncoding === undefined) metadata.contentLength = size;
   const options: CreateWriteStreamOptions = { metadata, validation: 'crc32c' };

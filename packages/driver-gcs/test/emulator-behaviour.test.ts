@@ -27,6 +27,7 @@ describeOnEmulator('GCS driver on the emulator', () => {
     await plain.putMutable('plain', compressible);
     const [meta] = await rawStorage().bucket(bucket).file('mutable/zipped').getMetadata();
     expect(meta.contentEncoding).toBe('deflate');
+    expect(meta.metadata).toMatchObject({ 'bss-compression': 'zlib' });
     expect(Number(meta.size)).toBeLessThan(compressible.byteLength / 10);
     const [plainMeta] = await rawStorage().bucket(bucket).file('mutable/plain').getMetadata();
     expect(plainMeta.contentEncoding ?? '').toBe('');
