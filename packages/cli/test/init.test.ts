@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,5 +67,30 @@ describe('stdout closed early', () => {
     );
     expect(shell.stdout.trim()).toBe('exit=0');
     expect(shell.stderr).toBe('');
+  });
+});
+
+describe('Ctrl-C', () => {
+  it('interrupts a put waiting on stdin: exit 130, nothing stored', async () => {
+    const { home, cleanup } = await makeHome();
+    onTestFinished(cleanup);
+    expect((await runCli(home, ['init', '--name', 'carol.id'])).code).toBe(0);
+    const child = spawn(process.execPath, [BIN, 'put', 'slow', '-', '--verbose'], {
+      cwd: home,
+      env: cliEnv(home),
+    });
+    let stderr = '';
+    child.stdin.write('the first bytes, and then the writer stalls');
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // Interrupt once it is reading (the signal handler is installed by then).
+      if (stderr.includes('reading stdin...')) child.kill('SIGINT');
+    });
+    expect(await closed).toBe(130);
+    expect(stderr).toMatch(
+      /blockstack-storage: Interrupted while reading the input\nhint: Nothing was left half-written/,
+    );
+    expect((await runCli(home, ['get', 'slow'])).code).toBe(4);
   });
 });

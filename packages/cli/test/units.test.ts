@@ -1,5 +1,13 @@
-import { ConfigurationError, IntegrityError, ReplicationError, TimeoutError } from '@blockstack-storage/core';
+import {
+  ConfigurationError,
+  IntegrityError,
+  PermissionError,
+  ReplicationError,
+  TimeoutError,
+  UnavailableError,
+} from '@blockstack-storage/core';
 import { describe, expect, it } from 'vitest';
+import { explainProbeFailure } from '../src/doctor-hints.js';
 import { ExitCode, exitCodeOf } from '../src/exit-codes.js';
 import { Redactor } from '../src/redactor.js';
 import { parseByteRange } from '../src/serve/byte-range.js';
@@ -49,5 +57,36 @@ describe('exitCodeOf', () => {
     expect(exitCodeOf(new TimeoutError('x'))).toBe(8);
     expect(exitCodeOf(new ReplicationError('x', { outcomes: [] }))).toBe(9);
     expect(exitCodeOf(new Error('bug'))).toBe(ExitCode.Internal);
+  });
+});
+
+describe('explainProbeFailure', () => {
+  it('recognises clock skew and missing buckets whatever class the driver chose', () => {
+    const skew = new PermissionError('Request refused', {
+      driver: 's3',
+      cause: Object.assign(
+        new Error('The difference between the request time and the current time is too large.'),
+        {
+          code: 'RequestTimeTooSkewed',
+        },
+      ),
+    });
+    expect(explainProbeFailure(skew, 's3').hint).toMatch(/clock is off/);
+    const bucket = new ConfigurationError('Bucket "photos" does not exist', { driver: 's3' });
+    expect(explainProbeFailure(bucket, 's3').hint).toMatch(/bucket does not exist.*\[s3\]/);
+  });
+
+  it('points missing credentials at the section and the environment prefix', () => {
+    const denied = new PermissionError('Access denied', { driver: 'driver-x' });
+    const failure = explainProbeFailure(denied, 'driver-x');
+    expect(failure).toMatchObject({ code: 'BSS_PERMISSION', message: 'Access denied' });
+    expect(failure.hint).toMatch(/\[driver-x\] or in BLOCKSTACK_DRIVER_X_<KEY>/);
+  });
+
+  it("keeps the driver's own hint, else one per class", () => {
+    expect(explainProbeFailure(new UnavailableError('down', { hint: 'Start the server.' }), 'd').hint).toBe(
+      'Start the server.',
+    );
+    expect(explainProbeFailure(new TimeoutError('slow'), 'd').hint).toMatch(/storage_timeout_ms/);
   });
 });

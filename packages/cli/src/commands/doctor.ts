@@ -10,15 +10,15 @@ import {
 } from '@blockstack-storage/core';
 import { createCliRegistry } from '../cli-driver-registry.js';
 import type { Command, CommandContext } from '../command.js';
+import { explainProbeFailure, type ProbeFailure } from '../doctor-hints.js';
 import { ExitCode } from '../exit-codes.js';
 import { loadConfig } from '../load-config.js';
-import { plainMessage } from '../report-error.js';
 
 interface Step {
   step: string;
   ok: boolean;
   ms: number;
-  error?: { code: string; message: string; hint: string };
+  error?: ProbeFailure;
 }
 
 interface DriverCheck {
@@ -58,6 +58,7 @@ export const doctorCommand: Command = {
           if (step.error) {
             out.line(`            ${step.error.message}`);
             out.line(`            hint: ${step.error.hint}`);
+            if (out.options.verbose && step.error.cause) out.line(`            cause: ${step.error.cause}`);
           }
         }
       }
@@ -94,7 +95,7 @@ async function checkDriver(
         step,
         ok: false,
         ms: Math.round(performance.now() - started),
-        error: describe(storageError, name),
+        error: explainProbeFailure(storageError, name),
       });
       return undefined;
     }
@@ -195,32 +196,3 @@ async function fetchBack(
     );
   }
 }
-
-function describe(error: StorageError, driver: string): { code: string; message: string; hint: string } {
-  const message = plainMessage(error).replace(new RegExp(`^\\[${driver}\\]\\s*`), '');
-  const text = `${message} ${String((error.cause as Error | undefined)?.message ?? '')}`;
-  let hint = error.hint ?? '';
-  if (/RequestTimeTooSkewed|clock skew|time.?skew|too skewed/i.test(text)) {
-    hint = "The machine's clock is off: sync it (timedatectl set-ntp true), then retry.";
-  } else if (/NoSuchBucket|bucket.*(not found|does not exist)|not_found.*bucket/i.test(text)) {
-    hint = `The bucket does not exist: create it, or fix the bucket name in [${driver}].`;
-  } else if (hint === '') {
-    hint = HINTS[error.code] ?? 'Run again with --verbose for the cause chain.';
-  }
-  return {
-    code: error.code,
-    message: hint !== '' && message.endsWith(hint) ? message.slice(0, -hint.length).trim() : message,
-    hint,
-  };
-}
-
-const HINTS: Readonly<Record<string, string>> = {
-  BSS_PERMISSION:
-    'Credentials are missing or refused: set them in the config or BLOCKSTACK_<DRIVER>_<KEY> variables.',
-  BSS_CONFIGURATION: 'Fix the driver section of the config ("blockstack-storage drivers" shows it).',
-  BSS_UNAVAILABLE: 'The provider cannot be reached: check the network, endpoint and that the service is up.',
-  BSS_TIMEOUT: 'No answer in time: check the network, or raise storage_timeout_ms.',
-  BSS_RATE_LIMITED: 'The provider is throttling: wait and retry.',
-  BSS_INTEGRITY: 'The driver does not give back what it stored: it breaks read-your-writes.',
-  BSS_TOO_LARGE: 'The driver refuses even a 1 KiB value: check max_object_bytes.',
-};

@@ -43,8 +43,18 @@ export const putCommand: Command = {
       );
     }
     const label = file === undefined || file === '-' ? 'reading stdin' : `reading ${basename(file)}`;
-    const data = await readInput(file, context.stdin, (total) =>
-      createProgress({ label, total, stream: out.stderr, allowed: !out.options.quiet && !out.options.json }),
+    out.detail(`${label}...`);
+    const data = await readInput(
+      file,
+      context.stdin,
+      (total) =>
+        createProgress({
+          label,
+          total,
+          stream: out.stderr,
+          allowed: !out.options.quiet && !out.options.json,
+        }),
+      signal,
     );
     const { client } = await openClient(context);
     try {
