@@ -4,7 +4,6 @@ import {
   type ClientConfig,
   IntegrityError,
   readBody,
-  type StorageError,
   UnavailableError,
   withDriverPolicy,
 } from '@blockstack-storage/core';
