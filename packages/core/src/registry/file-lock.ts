@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnavailableError } from '../errors.js';
@@ -10,46 +9,67 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+const LOCK_CONTENT = /^(\d+) (\S+) ([0-9a-f]{16})\n$/;
+
 /**
- * An exclusive lock between processes on one host: a file created with O_EXCL holding
- * `<pid> <host> <token>`. A lock whose process is gone (same host, pid no longer alive) is broken, so
- * a crash never wedges the ledger.
+ * An exclusive lock between processes on one host: the file `path` holding `<pid> <host> <token>`.
+ *
+ * The content is written to a temp file first and `link()`ed to `path` (which fails if `path`
+ * exists), so a lock file never exists empty or half-written, even if its writer is killed. Hence a
+ * lock that is empty or malformed, or whose process is gone (same host, pid not alive), is stale and
+ * is broken, so a crash never wedges the ledger.
  * @throws UnavailableError (retryable) after `timeoutMs`, naming the lock file and its holder.
  */
 export async function acquireFileLock(path: string, timeoutMs: number): Promise<HeldLock> {
   const token = randomBytes(8).toString('hex');
-  const content = `${process.pid} ${hostname()} ${token}`;
+  const content = `${process.pid} ${hostname()} ${token}\n`;
+  const temp = `${path}.${token}.tmp`;
+  await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
   const deadline = Date.now() + timeoutMs;
   let delay = 2;
-  for (;;) {
-    try {
-      const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    for (;;) {
       try {
-        await handle.writeFile(content);
-      } finally {
-        await handle.close();
+        await link(temp, path);
+        return { release: () => releaseIfOurs(path, content) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      return { release: () => releaseIfOurs(path, content) };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = await readFile(path, 'utf8').catch(() => undefined);
+      if (holder === undefined) continue; // released meanwhile: try again at once
+      if (isStale(holder)) {
+        await breakStaleLock(path, holder);
+        continue;
+      }
+      if (Date.now() >= deadline) {
+        throw new UnavailableError(
+          `Timed out after ${timeoutMs} ms waiting for the lock ${path} (held by process ${holder.split(' ')[0]})`,
+          { hint: 'Another process is writing the ledger; retry when it is done.' },
+        );
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, 50);
     }
-    const holder = await readFile(path, 'utf8').catch(() => '');
-    if (holder !== '' && isStale(holder)) {
-      // Re-read just before removing, so a lock taken in between is not broken by mistake.
-      if ((await readFile(path, 'utf8').catch(() => '')) === holder) await unlink(path).catch(() => {});
-      continue;
-    }
-    if (Date.now() >= deadline) {
-      throw new UnavailableError(
-        `Timed out after ${timeoutMs} ms waiting for the lock ${path} (held by process ${holder.split(' ')[0] || '?'})`,
-        {
-          hint: 'Another process is writing the ledger; retry, or remove the lock file if that process is gone.',
-        },
-      );
-    }
-    await sleep(delay);
-    delay = Math.min(delay * 2, 50);
+  } finally {
+    await unlink(temp).catch(() => {});
   }
+}
+
+/**
+ * Removes the stale lock whose content was `holder`. It is moved aside first (rename is atomic, so
+ * of two processes breaking it at once only one succeeds); if what was moved is not the stale lock
+ * (a new lock was taken in between), it is put back.
+ */
+async function breakStaleLock(path: string, holder: string): Promise<void> {
+  const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return; // someone else moved or released it
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined);
+  if (moved !== holder) await link(aside, path).catch(() => {});
+  await unlink(aside).catch(() => {});
 }
 
 async function releaseIfOurs(path: string, content: string): Promise<void> {
@@ -57,10 +77,13 @@ async function releaseIfOurs(path: string, content: string): Promise<void> {
 }
 
 function isStale(holder: string): boolean {
-  const [pidText, host] = holder.split(' ');
-  const pid = Number(pidText);
-  // A lock from another host (shared filesystem), or one being written right now, is never judged.
-  if (host !== hostname() || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  const match = LOCK_CONTENT.exec(holder);
+  // Locks are written whole (temp file + link), so an empty or malformed one is debris (for example
+  // from a power cut before the data reached the disk), never a lock being written.
+  if (!match) return true;
+  const pid = Number(match[1]);
+  // A lock from another host (a shared filesystem) cannot be judged from here.
+  if (match[2] !== hostname() || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return false;

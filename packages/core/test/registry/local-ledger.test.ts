@@ -175,22 +175,31 @@ describe('local ledger', () => {
     expect((await readdir(zoneDir)).every((f) => f.endsWith('.txt'))).toBe(true);
   });
 
-  it('breaks a lock left by a dead process, and waits for (then times out on) a live one', async () => {
+  it('breaks a lock left by a dead process or an empty or malformed one; times out on a live one', async () => {
     const dir = await tempDir();
     const ledger = await openLocalLedger(dir, { lockTimeoutMs: 50 });
     const lockPath = join(dir, 'ledger', 'ledger.lock');
     const dead = spawn(process.execPath, ['-e', '']);
     const deadPid = await new Promise<number>((done) => dead.on('exit', () => done(dead.pid!)));
     const host = (await import('node:os')).hostname();
-    await writeFile(lockPath, `${deadPid} ${host} deadbeef`);
+    await writeFile(lockPath, `${deadPid} ${host} 00000000deadbeef\n`);
     await ledger.register('alice.id', zone('alice.id', 0));
-    await writeFile(lockPath, `${process.pid} ${host} someoneelse`);
+    // Locks are written whole, so an empty or malformed lock file is debris, never a live lock.
+    await writeFile(lockPath, '');
+    await ledger.nameUpdate('alice.id', zone('alice.id', 1));
+    await writeFile(lockPath, 'garbage');
+    expect(await ledger.history('alice.id')).toHaveLength(2);
+    await ledger.nameUpdate('alice.id', zone('alice.id', 2));
+    await writeFile(lockPath, `${process.pid} ${host} 0123456789abcdef\n`);
     const error = await rejection(ledger.nameUpdate('alice.id', zone('alice.id', 1)));
     expect(error.code).toBe('BSS_UNAVAILABLE');
     expect(error.message).toContain(lockPath);
     await rm(lockPath);
-    await ledger.nameUpdate('alice.id', zone('alice.id', 1));
+    await ledger.nameUpdate('alice.id', zone('alice.id', 3));
+    expect(await ledger.history('alice.id')).toHaveLength(4);
     await ledger.close();
+    // No temp or stale lock files are left behind.
+    expect((await readdir(join(dir, 'ledger'))).sort()).toEqual(['head.json', 'ledger.jsonl', 'zonefiles']);
   });
 
   it('keeps one valid chain when two instances append concurrently in one process', async () => {
