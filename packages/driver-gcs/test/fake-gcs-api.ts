@@ -131,7 +131,18 @@ export class FakeGcsApi {
       });
     }
     if (object && req.method === 'GET') {
-      return send(res, { status: 200, body: JSON.stringify({ kind: 'storage#objects', items: [] }) });
+      // Google may return fewer items than maxResults with a nextPageToken: pages of 2 exercise that.
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const names = [...this.objects.keys()].filter((name) => name.startsWith(prefix)).sort();
+      const start = Number(url.searchParams.get('pageToken') ?? 0);
+      const page = names
+        .slice(start, start + 2)
+        .map((name) => ({ kind: 'storage#object', name, bucket: object[1] }));
+      const nextPageToken = start + 2 < names.length ? String(start + 2) : undefined;
+      return send(res, {
+        status: 200,
+        body: JSON.stringify({ kind: 'storage#objects', items: page, nextPageToken }),
+      });
     }
     if (object && req.method === 'DELETE' && object[2] !== undefined) {
       return send(

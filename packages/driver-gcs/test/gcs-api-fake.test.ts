@@ -191,7 +191,7 @@ describe('error mapping', () => {
     failing('GET', 2);
     const listed: string[] = [];
     for await (const id of d.listMutable!()) listed.push(id);
-    expect(listed).toEqual([]);
+    expect(listed).toEqual(['x']);
     failing('DELETE', 2);
     await d.deleteMutable('x');
     expect(fake.objects.has('mutable/x')).toBe(false);
@@ -227,6 +227,20 @@ describe('error mapping', () => {
     const err = await caught(d.getMutable('x'));
     expect(isStorageError(err, ErrorCode.Unavailable)).toBe(true);
     expect((err as { retryable: boolean }).retryable).toBe(true);
+  });
+});
+
+describe('listing', () => {
+  it('follows nextPageToken until the last page and strips the prefix', async () => {
+    const d = driver({ prefix: 'app' });
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    for (const id of ids) await d.putMutable(id, Uint8Array.of(1));
+    const listed: string[] = [];
+    for await (const id of d.listMutable!()) listed.push(id);
+    expect(listed.sort()).toEqual(ids);
+    const pages = fake.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/o'));
+    expect(pages.map((r) => r.query.get('pageToken'))).toEqual([null, '2', '4']);
+    expect(pages[0]?.query.get('prefix')).toBe('app/mutable/');
   });
 });
 
