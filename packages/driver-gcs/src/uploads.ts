@@ -64,7 +64,8 @@ export async function uploadObject(request: UploadRequest, body: Body): Promise<
     await iterator.return?.();
     throw error;
   }
-  return resumableUpload(request, prepend(head, iterator), request.size);
+  // Here the body already outgrew any declared size up to the threshold: send it without a length.
+  return resumableUpload(request, prepend(head, iterator), undefined);
 }
 
 async function* prepend(
