@@ -88,6 +88,20 @@ describe('configuration errors exit 3', () => {
     expect(drivers.code).toBe(3);
     const report = json<{ drivers: { name: string; error?: { code: string } }[] }>(drivers);
     expect(report.drivers.find((d) => d.name === 'floppy')?.error?.code).toBe('BSS_CONFIGURATION');
+    // An installed driver the config does not use is listed with what it declares.
+    const only = join(home, 'only-floppy.ini');
+    await writeFile(
+      only,
+      '[blockstack-client]\nname = alice.id\nstorage_drivers = floppy\nstorage_drivers_required_write = floppy\n',
+    );
+    const listed = json<{
+      drivers: { name: string; configured: boolean; capabilities?: { visibility: string } }[];
+    }>(await runCli(home, ['--config', only, 'drivers', '--json']));
+    expect(listed.drivers.find((d) => d.name === 'disk')).toMatchObject({
+      configured: false,
+      installed: true,
+      capabilities: { mutable: true, immutable: true, visibility: 'local', list: true },
+    });
   });
 
   it('required/local rule violated: names the lists', async () => {

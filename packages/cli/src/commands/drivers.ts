@@ -21,7 +21,7 @@ interface DriverRow {
   capabilities?: DriverCapabilities;
   /** The driver's config section, secret values replaced by "***". */
   settings?: Record<string, string>;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; hint?: string };
 }
 
 export const driversCommand: Command = {
@@ -70,15 +70,23 @@ export const driversCommand: Command = {
         const error = explainUnknownDriver(caught, config);
         firstError ??= error;
         row.error = isStorageError(error)
-          ? { code: error.code, message: plainMessage(error) }
+          ? { code: error.code, message: plainMessage(error), ...(error.hint ? { hint: error.hint } : {}) }
           : { code: 'INTERNAL', message: String(error) };
       }
       rows.push(row);
     }
     for (const name of installed) {
-      if (!config.storageDrivers.includes(name)) {
-        rows.push({ name, configured: false, installed: true, required: false, local: false });
+      if (config.storageDrivers.includes(name)) continue;
+      const row: DriverRow = { name, configured: false, installed: true, required: false, local: false };
+      try {
+        // Built from an empty section just to read its declared capabilities (no I/O happens).
+        const driver = await registry.create(name, {}, { env: context.env });
+        row.capabilities = driver.capabilities;
+        await driver.close?.();
+      } catch {
+        // It needs settings before it can even be built; "installed, not configured" says enough.
       }
+      rows.push(row);
     }
     const rule = ruleStatus(config, declaredLocal);
     out.json({
@@ -109,6 +117,7 @@ export const driversCommand: Command = {
         );
       }
       if (row.error) out.line(`  cannot be built: ${row.error.message}`);
+      if (row.error?.hint) out.line(`  hint: ${row.error.hint}`);
     }
     if (firstError !== undefined) return exitCodeOf(firstError);
     return rule.holds ? ExitCode.Ok : ExitCode.Configuration;
