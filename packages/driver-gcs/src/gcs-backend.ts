@@ -4,6 +4,7 @@ import {
   ConflictError,
   type DeleteOptions,
   type DriverCapabilities,
+  decodeDataId,
   type GetOptions,
   type KeyValueBackend,
   type OperationOptions,
@@ -88,7 +89,7 @@ export class GcsBackend implements KeyValueBackend {
           resumableThreshold: this.options.resumableThreshold,
           cancelSession: cancelResumableSession,
           driver: this.name,
-          key,
+          key: callerKey(key),
         },
         compress ? deflateBody(body) : body,
       );
@@ -112,7 +113,13 @@ export class GcsBackend implements KeyValueBackend {
       headers = response.headers ?? {};
     });
     const onAbort = () =>
-      stream.destroy(new AbortedError('Download aborted', { driver: this.name, key, cause: signal?.reason }));
+      stream.destroy(
+        new AbortedError('Download aborted', {
+          driver: this.name,
+          key: callerKey(key),
+          cause: signal?.reason,
+        }),
+      );
     signal?.addEventListener('abort', onAbort, { once: true });
     const release = () => signal?.removeEventListener('abort', onAbort);
     // The SDK starts the request on the first read: read one chunk to learn whether the object exists.
@@ -183,7 +190,7 @@ export class GcsBackend implements KeyValueBackend {
     if (options.ifNoneMatch === '*' && options.ifMatch !== undefined) {
       throw new ConflictError('ifMatch and ifNoneMatch together can never both hold', {
         driver: this.name,
-        key,
+        key: callerKey(key),
       });
     }
     if (options.ifNoneMatch === '*') return 0;
@@ -193,7 +200,7 @@ export class GcsBackend implements KeyValueBackend {
     if (!/^[1-9]\d{0,18}$/.test(etag)) {
       throw new ConflictError(`ifMatch ${JSON.stringify(options.ifMatch)} is not the current generation`, {
         driver: this.name,
-        key,
+        key: callerKey(key),
         hint: 'Use the etag (generation) returned by put or get.',
       });
     }
@@ -223,8 +230,16 @@ export class GcsBackend implements KeyValueBackend {
   }
 
   private fail(error: unknown, operation: string, key?: string) {
-    return mapGcsError(error, { driver: this.name, bucket: this.options.bucket, key, operation });
+    const named = key === undefined ? undefined : callerKey(key);
+    return mapGcsError(error, { driver: this.name, bucket: this.options.bucket, key: named, operation });
   }
+}
+
+/** The data id or hash a storage key came from, as the caller named it (errors name that). */
+function callerKey(key: string): string {
+  if (key.startsWith('immutable/')) return key.slice('immutable/'.length);
+  if (key.startsWith('mutable/')) return decodeDataId(key.slice('mutable/'.length)) ?? key;
+  return key;
 }
 
 /**

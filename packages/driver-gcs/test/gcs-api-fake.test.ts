@@ -134,6 +134,7 @@ describe('error mapping', () => {
     const err = await caught(driver().putMutable('x', Uint8Array.of(1)));
     expect(isStorageError(err, ErrorCode.Permission)).toBe(true);
     expect((err as Error).message).toContain(`bucket "${BUCKET}"`);
+    expect((err as { key?: string }).key).toBe('x'); // the caller's id, not the object name
     expect((err as Error).message).toContain('roles/storage.objectUser');
     expect((err as { retryable: boolean }).retryable).toBe(false);
     expectNoSecrets(err);
