@@ -13,6 +13,7 @@ import { installedDrivers, loadDriverModule } from './cli-driver-registry.js';
 import type { CommandContext } from './command.js';
 import { resolveIdentity } from './identity.js';
 import { loadConfig } from './load-config.js';
+import { MAX_READ_BYTES } from './put-limits.js';
 
 /**
  * Opens the user's storage from the config: drivers built and checked against the required/local
@@ -42,6 +43,8 @@ export async function openClient(
       drivers,
       env: context.env,
       onWarning: (message) => context.out.warn(message),
+      // Files are bigger than application data: reads may take what `put` accepts (see put-limits).
+      policy: { maxReadBytes: MAX_READ_BYTES },
     });
     return { client, config };
   } catch (error) {

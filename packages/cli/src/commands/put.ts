@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { outcomeLines, outcomesJson } from '../driver-outcomes.js';
 import { openClient } from '../open-client.js';
 import { createProgress } from '../progress.js';
+import { MAX_IMMUTABLE_PUT_BYTES, MAX_MUTABLE_PUT_BYTES } from '../put-limits.js';
 import { readInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
@@ -55,6 +56,7 @@ export const putCommand: Command = {
           allowed: !out.options.quiet && !out.options.json,
         }),
       signal,
+      immutable ? MAX_IMMUTABLE_PUT_BYTES : MAX_MUTABLE_PUT_BYTES,
     );
     const { client } = await openClient(context);
     try {
