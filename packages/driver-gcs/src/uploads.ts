@@ -82,7 +82,7 @@ async function* prepend(
 
 async function simpleUpload(request: UploadRequest, bytes: Uint8Array): Promise<UploadResult> {
   const stream = request.file.createWriteStream({
-    ...writeOptions(request, bytes.byteLength),
+    ...writeOptions(request, undefined),
     resumable: false,
   });
   await pump(stream, [bytes], request);
@@ -121,7 +121,8 @@ function writeOptions(request: UploadRequest, size: number | undefined): CreateW
     metadata.contentEncoding = request.contentEncoding;
     metadata.metadata = { [COMPRESSION_METADATA_KEY]: COMPRESSION_METADATA_VALUE };
   }
-  // A known length lets GCS refuse to finalize an upload that stopped short.
+  // A known length lets GCS refuse to finalize a resumable upload that stopped short. (Simple uploads
+  // pass none: the SDK would send it inside the object's JSON metadata.)
   if (size !== undefined && request.contentEncoding === undefined) metadata.contentLength = size;
   const options: CreateWriteStreamOptions = { metadata, validation: 'crc32c' };
   if (request.ifGenerationMatch !== undefined) {
