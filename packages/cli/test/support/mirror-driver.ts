@@ -1,0 +1,40 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+/**
+ * Installs a third-party driver package, `@blockstack-storage/driver-mirror`, into `<dir>/node_modules`
+ * the way a user would next to their project: the real disk driver under another config name (so a
+ * config can hold two independent disk roots). The CLI must find it from the working directory.
+ */
+export async function installMirrorDriver(dir: string): Promise<void> {
+  const scope = join(dir, 'node_modules', '@blockstack-storage');
+  const pkg = join(scope, 'driver-mirror');
+  await mkdir(pkg, { recursive: true });
+  const disk = dirname(
+    createRequire(import.meta.url).resolve('@blockstack-storage/driver-disk/package.json'),
+  );
+  await symlink(disk, join(scope, 'driver-disk'), 'dir');
+  await writeFile(
+    join(pkg, 'package.json'),
+    JSON.stringify({
+      name: '@blockstack-storage/driver-mirror',
+      version: '0.0.0',
+      type: 'module',
+      exports: './index.js',
+    }),
+  );
+  await writeFile(
+    join(pkg, 'index.js'),
+    [
+      "import disk from '@blockstack-storage/driver-disk';",
+      'export default {',
+      "  name: 'mirror',",
+      '  async create(section, context) {',
+      "    return { ...(await disk.create(section, context)), name: 'mirror' };",
+      '  },',
+      '};',
+      '',
+    ].join('\n'),
+  );
+}
