@@ -85,7 +85,7 @@ mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd crush chooseleaf type = 0
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = ${BSS_S3_MEMSTORE_BYTES:-4294967296}
 run dir = $DIR/run
 admin socket = $DIR/run/\$name.asok
 log file = $DIR/log/\$name.log
@@ -99,6 +99,11 @@ osd data = $DIR/osd.0
 rgw frontends = beast endpoint=127.0.0.1:$PORT
 rgw data = $DIR/rgw
 rgw dns name = 127.0.0.1
+# Overwritten and deleted data is garbage-collected after 2 hours by default: an in-memory OSD then
+# fills up within a few test runs and every write hangs. Collect it within seconds instead.
+rgw gc obj min wait = 2
+rgw gc processor period = 5
+rgw gc processor max time = 5
 CONF
 }
 

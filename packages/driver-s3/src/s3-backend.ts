@@ -162,12 +162,23 @@ export class S3Backend implements KeyValueBackend {
     const objectKey = this.objectKey(key);
     const context = { bucket: this.bucket, key, operation: 'PutObject', endpoint: this.endpoint };
     try {
-      const source = this.compress ? deflateChunks(bodyChunks(body)) : body;
-      const head = await this.readHead(source, options.signal, key);
-      const etag =
-        head.rest === undefined
-          ? await this.putSingle(objectKey, head.bytes, options)
-          : await this.putMultipart(objectKey, key, head.chunks, head.rest, options);
+      let etag: string | undefined;
+      if (body instanceof Uint8Array && !this.compress && body.byteLength > this.threshold) {
+        // Already whole in memory: parts are views of it, no copies.
+        etag = await this.putMultipart(objectKey, key, slices(body, this.threshold), options);
+      } else {
+        const source = this.compress ? deflateChunks(bodyChunks(body)) : body;
+        const head = await this.readHead(source, options.signal, key);
+        etag =
+          head.rest === undefined
+            ? await this.putSingle(objectKey, head.bytes, options)
+            : await this.putMultipart(
+                objectKey,
+                key,
+                fixedSizeChunks(prepend(head.chunks, head.rest), this.threshold),
+                options,
+              );
+      }
       if (this.masked) this.ledger.record(objectKey, etag ?? null);
       return { etag, ...(this.publicBase ? { url: objectUrl(this.publicBase, objectKey) } : {}) };
     } catch (error) {
@@ -256,24 +267,15 @@ export class S3Backend implements KeyValueBackend {
   private async putMultipart(
     objectKey: string,
     key: string,
-    head: Uint8Array[],
-    rest: AsyncIterator<Uint8Array>,
+    parts: AsyncIterable<Uint8Array>,
     options: PutOptions,
   ): Promise<string | undefined> {
-    const whole = async function* (): AsyncIterable<Uint8Array> {
-      try {
-        yield* head;
-        for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-      } finally {
-        await rest.return?.();
-      }
-    };
     const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
     const { etag } = await uploadMultipart({
       client: this.client,
       bucket: this.bucket,
       key: objectKey,
-      parts: fixedSizeChunks(whole(), this.threshold),
+      parts,
       concurrency: this.concurrency,
       contentType: options.contentType ?? 'application/octet-stream',
       contentEncoding: this.headers().ContentEncoding,
@@ -416,6 +418,21 @@ export class S3Backend implements KeyValueBackend {
   url(key: string): string | undefined {
     return this.publicBase ? objectUrl(this.publicBase, this.objectKey(key)) : undefined;
   }
+}
+
+/** The chunks already read, then the rest of the stream (closing it if the consumer stops early). */
+async function* prepend(head: Uint8Array[], rest: AsyncIterator<Uint8Array>): AsyncIterable<Uint8Array> {
+  try {
+    yield* head;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/** Views of `bytes`, `size` bytes each (the last may be shorter). */
+async function* slices(bytes: Uint8Array, size: number): AsyncIterable<Uint8Array> {
+  for (let offset = 0; offset < bytes.byteLength; offset += size) yield bytes.subarray(offset, offset + size);
 }
 
 function normalizePrefix(prefix: string | undefined): string {
