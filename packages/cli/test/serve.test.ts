@@ -30,7 +30,7 @@ afterAll(async () => {
 /** Raw HTTP, so paths reach the server exactly as written (fetch would normalise `..`). */
 function raw(path: string, method = 'GET'): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(base), { path, method }, (res) => {
+    const req = request(new URL(base), { path, method, agent: false }, (res) => {
       let body = '';
       res.on('data', (c: Buffer) => {
         body += c.toString();
@@ -42,10 +42,37 @@ function raw(path: string, method = 'GET'): Promise<{ status: number; body: stri
   });
 }
 
+/**
+ * A fetch over a fresh connection each time. The global fetch pools keep-alive sockets per origin
+ * for the whole test worker, and a port reused by a later server would get a dead pooled socket.
+ */
+function http(
+  url: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+        }
+        const status = res.statusCode ?? 0;
+        const empty = [204, 304].includes(status) || init.method === 'HEAD';
+        resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers }));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 describe('serve', () => {
   it('serves a put value at the URL the put returned, with length, ETag and Last-Modified', async () => {
     expect(valueUrl).toBe(`${base}mutable/shared.bin`);
-    const response = await fetch(valueUrl);
+    const response = await http(valueUrl);
     expect(response.status).toBe(200);
     const body = Buffer.from(await response.arrayBuffer());
     expect(body.toString('utf8').startsWith('bsk2.')).toBe(true);
@@ -54,46 +81,46 @@ describe('serve', () => {
     expect(Date.parse(response.headers.get('last-modified')!)).toBeGreaterThan(0);
     expect(response.headers.get('access-control-allow-origin')).toBe('*');
     expect(response.headers.get('cache-control')).toBe('no-cache');
-    const head = await fetch(valueUrl, { method: 'HEAD' });
+    const head = await http(valueUrl, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe(String(body.byteLength));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
   });
 
   it('answers range requests: 206 slices, suffix ranges, 416 beyond the end', async () => {
-    const whole = Buffer.from(await (await fetch(valueUrl)).arrayBuffer());
-    const part = await fetch(valueUrl, { headers: { range: 'bytes=10-19' } });
+    const whole = Buffer.from(await (await http(valueUrl)).arrayBuffer());
+    const part = await http(valueUrl, { headers: { range: 'bytes=10-19' } });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 10-19/${whole.byteLength}`);
     expect(Buffer.from(await part.arrayBuffer())).toEqual(whole.subarray(10, 20));
-    const suffix = await fetch(valueUrl, { headers: { range: 'bytes=-5' } });
+    const suffix = await http(valueUrl, { headers: { range: 'bytes=-5' } });
     expect(Buffer.from(await suffix.arrayBuffer())).toEqual(whole.subarray(-5));
-    const open = await fetch(valueUrl, { headers: { range: `bytes=${whole.byteLength - 3}-` } });
+    const open = await http(valueUrl, { headers: { range: `bytes=${whole.byteLength - 3}-` } });
     expect(Buffer.from(await open.arrayBuffer())).toEqual(whole.subarray(-3));
-    const beyond = await fetch(valueUrl, { headers: { range: `bytes=${whole.byteLength}-` } });
+    const beyond = await http(valueUrl, { headers: { range: `bytes=${whole.byteLength}-` } });
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get('content-range')).toBe(`bytes */${whole.byteLength}`);
     // A stale If-Range gets the whole value, not a slice of a different version.
-    const stale = await fetch(valueUrl, { headers: { range: 'bytes=0-0', 'if-range': '"old"' } });
+    const stale = await http(valueUrl, { headers: { range: 'bytes=0-0', 'if-range': '"old"' } });
     expect(stale.status).toBe(200);
   });
 
   it('answers conditional requests with 304', async () => {
-    const first = await fetch(valueUrl);
+    const first = await http(valueUrl);
     const etag = first.headers.get('etag')!;
     await first.arrayBuffer();
-    expect((await fetch(valueUrl, { headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect((await http(valueUrl, { headers: { 'if-none-match': etag } })).status).toBe(304);
     const since = first.headers.get('last-modified')!;
-    expect((await fetch(valueUrl, { headers: { 'if-modified-since': since } })).status).toBe(304);
+    expect((await http(valueUrl, { headers: { 'if-modified-since': since } })).status).toBe(304);
     // A new version changes the ETag.
     await runCli(home, ['put', 'shared.bin', '-', '--public'], { input: 'v2' });
-    const after = await fetch(valueUrl, { headers: { 'if-none-match': etag } });
+    const after = await http(valueUrl, { headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(etag);
   });
 
   it('answers CORS preflights for browsers', async () => {
-    const preflight = await fetch(valueUrl, {
+    const preflight = await http(valueUrl, {
       method: 'OPTIONS',
       headers: {
         origin: 'https://app.example',
