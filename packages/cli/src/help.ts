@@ -38,7 +38,7 @@ export function commandHelp(command: Command): string {
   return [
     `Usage: ${PROGRAM} ${command.usage}`,
     '',
-    command.description,
+    ...wrap(command.description, 100),
     ...own,
     '',
     'Global options:',
@@ -47,6 +47,22 @@ export function commandHelp(command: Command): string {
     'Examples:',
     ...command.examples.map((e) => `  ${e}`),
   ].join('\n');
+}
+
+/** Breaks a paragraph into lines of at most `width` characters, at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === '' ? word : `${line} ${word}`;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines;
 }
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {

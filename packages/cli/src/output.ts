@@ -38,9 +38,9 @@ export class Output {
     this.stdout.write(`${this.redactor.redact(JSON.stringify(value))}\n`);
   }
 
-  /** A warning on stderr (suppressed by --quiet and --json). */
+  /** A warning on stderr (suppressed by --quiet; kept with --json, whose document is on stdout). */
   warn(text: string): void {
-    if (this.options.quiet || this.options.json) return;
+    if (this.options.quiet) return;
     this.stderr.write(`warning: ${this.redactor.redact(text)}\n`);
   }
 

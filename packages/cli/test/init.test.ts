@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, cliEnv, json, makeHome, runCli } from './support/cli.js';
+import { BIN, cliEnv, json, makeHome, runCli, startServe } from './support/cli.js';
 
 let home = '';
 let cleanup: () => Promise<void> = async () => {};
@@ -92,5 +92,41 @@ describe('Ctrl-C', () => {
       /blockstack-storage: Interrupted while reading the input\nhint: Nothing was left half-written/,
     );
     expect((await runCli(home, ['get', 'slow'])).code).toBe(4);
+  });
+});
+
+describe('init --public-url', () => {
+  it('writes the URL others use; serve warns when it only answers on loopback', async () => {
+    const { home, cleanup } = await makeHome();
+    onTestFinished(cleanup);
+    const init = json<{ publicUrl: string }>(
+      await runCli(home, [
+        'init',
+        '--name',
+        'dave.id',
+        '--public-url',
+        'http://dave.example:7000/',
+        '--json',
+      ]),
+    );
+    expect(init.publicUrl).toBe('http://dave.example:7000/');
+    const drivers = json<{ drivers: { settings: Record<string, string> }[] }>(
+      await runCli(home, ['drivers', '--json']),
+    );
+    expect(drivers.drivers[0]!.settings.public_url).toBe('http://dave.example:7000');
+    const server = await startServe(home);
+    const log = await server.stop();
+    expect(log).toMatch(
+      /public_url is http:\/\/dave\.example:7000, but this server only answers on 127\.0\.0\.1: pass --host 0\.0\.0\.0/,
+    );
+    const bad = await runCli(home, [
+      'init',
+      '--name',
+      'dave.id',
+      '--force',
+      '--public-url',
+      'ftp://dave.example',
+    ]);
+    expect(bad.code).toBe(2);
   });
 });

@@ -21,7 +21,7 @@ const NAME = /^[a-z0-9_+-]+(\.[a-z0-9_+-]+){1,2}$/;
 export const initCommand: Command = {
   name: 'init',
   summary: 'write a client config with the disk driver, create the data key, register the name',
-  usage: 'init [--name alice.id] [--port N] [--force]',
+  usage: 'init [--name alice.id] [--port N | --public-url URL] [--force]',
   description:
     'Writes ~/.blockstack/client.ini (or --config PATH) with the disk driver as the only driver, required and not local: its [disk] public_url is where "blockstack-storage serve" publishes the disk root, so others can read it and mutable puts are allowed. Creates the data key (file mode 0600) in the metadata directory and registers the name with a zone file listing the key in the embedded ledger. Refuses to overwrite an existing config or data key without --force; with --force the key is replaced and a NAME_UPDATE publishes the new key (data signed with the old key then no longer verifies).',
   options: {
@@ -29,6 +29,12 @@ export const initCommand: Command = {
       type: 'string',
       valueName: 'NAME',
       description: 'the name to register, e.g. alice.id (default: <user>.id)',
+    },
+    'public-url': {
+      type: 'string',
+      valueName: 'URL',
+      description:
+        'where others reach "serve", e.g. http://alice.example:6270 (default http://127.0.0.1:<port>)',
     },
     port: {
       type: 'string',
@@ -41,6 +47,7 @@ export const initCommand: Command = {
   examples: [
     'blockstack-storage init --name alice.id',
     'blockstack-storage --config ./demo/client.ini init --name demo.id --port 8080',
+    'blockstack-storage init --name alice.id --public-url http://alice.example:6270   # then: serve --host 0.0.0.0',
     'blockstack-storage init --name alice.id --force   # new config and key, NAME_UPDATE with the new key',
   ],
   async run({ options, global, out, env }) {
@@ -52,6 +59,13 @@ export const initCommand: Command = {
     const port = options.port === undefined ? DEFAULT_SERVE_PORT : Number(options.port);
     if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) {
       throw new UsageError(`--port must be 1 to 65535, got "${options.port}"`, 'init');
+    }
+    const publicUrl = (options['public-url'] as string | undefined) ?? `http://127.0.0.1:${port}`;
+    if (!URL.canParse(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) {
+      throw new UsageError(
+        `--public-url must be an http(s) URL like http://alice.example:6270, got "${publicUrl}"`,
+        'init',
+      );
     }
     const configPath = resolveConfigPath({ path: global.config, env });
     const base = dirname(configPath);
@@ -70,7 +84,12 @@ export const initCommand: Command = {
         }
       }
     }
-    const text = configText({ name, metadataDir, root: join(base, 'storage-disk'), port });
+    const text = configText({
+      name,
+      metadataDir,
+      root: join(base, 'storage-disk'),
+      publicUrl: publicUrl.replace(/\/+$/, ''),
+    });
     // Validated with the same rules as every later load before it is written.
     const config = parseClientConfig(text, { path: configPath, env });
     await mkdir(base, { recursive: true, mode: 0o700 });
@@ -114,12 +133,12 @@ export const initCommand: Command = {
       dataKey: keyPath,
       ledgerTxid: txid,
       operation,
-      publicUrl: `http://127.0.0.1:${port}`,
+      publicUrl,
     });
     out.line(`wrote    ${configPath}`);
     out.line(`name     ${name} (${operation} ${txid})`);
     out.line(`data key ${keyPath} (mode 0600; public key ${publicKey})`);
-    out.line(`disk     ${join(base, 'storage-disk')}, public at http://127.0.0.1:${port}`);
+    out.line(`disk     ${join(base, 'storage-disk')}, public at ${publicUrl}`);
     out.line(
       'next     run "blockstack-storage serve" so others can read your data, then "blockstack-storage put <id> <file>"',
     );
@@ -127,7 +146,7 @@ export const initCommand: Command = {
   },
 };
 
-function configText(input: { name: string; metadataDir: string; root: string; port: number }): string {
+function configText(input: { name: string; metadataDir: string; root: string; publicUrl: string }): string {
   return [
     '# Written by "blockstack-storage init". See the CLI README for every key.',
     '[blockstack-client]',
@@ -142,7 +161,7 @@ function configText(input: { name: string; metadataDir: string; root: string; po
     '',
     '[disk]',
     `root = ${tilde(input.root)}`,
-    `public_url = http://127.0.0.1:${input.port}`,
+    `public_url = ${input.publicUrl}`,
     '',
   ].join('\n');
 }

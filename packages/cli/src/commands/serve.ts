@@ -82,6 +82,16 @@ export const serveCommand: Command = {
     const url = `http://${shownHost}:${address.port}/`;
     out.json({ url, root });
     out.line(`serving ${root} read-only at ${url} (Ctrl-C to stop)`);
+    const publicHost = publicUrl === undefined ? undefined : new URL(publicUrl).hostname;
+    if (
+      publicHost &&
+      !/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(publicHost) &&
+      /^127\.|^::1$/.test(address.address)
+    ) {
+      out.warn(
+        `[disk] public_url is ${publicUrl}, but this server only answers on ${address.address}: pass --host 0.0.0.0`,
+      );
+    }
     if (publicUrl !== undefined && new URL(publicUrl).port !== String(address.port)) {
       out.warn(`[disk] public_url is ${publicUrl}, but this server listens on port ${address.port}`);
     }
