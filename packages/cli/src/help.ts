@@ -83,7 +83,7 @@ const EXIT_CODE_MEANINGS: Readonly<Record<keyof typeof ExitCode, string>> = {
   NotFound: 'no such id, hash or name',
   Integrity: 'data failed its hash or signature check (tampered): refused',
   StaleData: 'only copies older than a version already seen were found',
-  Permission: 'credentials missing or refused, or unsafe file permissions',
+  Permission: 'credentials missing or refused, unsafe key file permissions, or data encrypted to another key',
   Unavailable: 'provider unreachable, timed out or rate-limited: retry later',
   Replication: 'a required-write driver failed',
   Conflict: 'already exists (use --force) or a concurrent writer won',
