@@ -187,6 +187,19 @@ describe('tampered data exits 5', () => {
     expect(JSON.parse(stat.stderr).error.code).toBe('BSS_INTEGRITY');
   });
 
+  it('a driver rolled back to an older version cannot make a get go backwards (exit 6)', async () => {
+    const file = join(home, '.blockstack', 'storage-disk', 'mutable', 'counter');
+    expect((await runCli(home, ['put', 'counter', '-'], { input: '1' })).code).toBe(0);
+    const v1 = await readFile(file);
+    expect((await runCli(home, ['put', 'counter', '-'], { input: '2' })).code).toBe(0);
+    expect((await runCli(home, ['get', 'counter'])).text).toBe('2');
+    await writeFile(file, v1);
+    const get = await runCli(home, ['get', 'counter', '--json']);
+    expect(get.code).toBe(6);
+    expect(get.stdout.byteLength).toBe(0);
+    expect(JSON.parse(get.stderr).error).toMatchObject({ code: 'BSS_STALE_DATA', exitCode: 6 });
+  });
+
   it('immutable bytes that no longer match their hash are refused', async () => {
     const put = json<{ hash: string }>(
       await runCli(home, ['put', 'pgp-key', '-', '--immutable', '--json'], { input: 'key material' }),
