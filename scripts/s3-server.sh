@@ -83,6 +83,7 @@ osd pool default pg num = 8
 osd pool default pgp num = 8
 mon allow pool size one = true
 mon warn on pool no redundancy = false
+mon data avail warn = 2
 osd crush chooseleaf type = 0
 osd objectstore = memstore
 memstore device bytes = ${BSS_S3_MEMSTORE_BYTES:-4294967296}

@@ -71,8 +71,8 @@ const rows = [];
 const label = (size) => (size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`);
 for (const [size, rounds] of [
   [4 * 1024, 200],
-  [MiB, 60],
-  [64 * MiB, 9],
+  [MiB, 150],
+  [64 * MiB, 15],
 ]) {
   const bytes = randomBytes(size);
   const ops = {
