@@ -45,12 +45,12 @@ async function outcome(get: () => Promise<{ data: Uint8Array } | null>): Promise
 }
 
 describe('core client reads under a stale provider', () => {
-  // BUG (core, client/storage-client.ts getMutable + mutable-read.ts): a reader that finds the key
+  // Regression (fixed in core): a reader that finds the key
   // deleted (tombstone or nothing) records nothing in its version cache, so a later stale copy of
   // the deleted value (version >= what it knew) is accepted: the value comes back after the client saw
   // it deleted (checker: resurrected-value). Fix: on a null read with knownVersion > 0, record
   // knownVersion + 1 as deleteMutable does for the deleter.
-  it.fails('a value a client saw deleted never comes back to it', async () => {
+  it('a value a client saw deleted never comes back to it', async () => {
     const driver = createChaosDriver(createSkeletonDriver(), { seed: 'resurrect' });
     const [writer, reader] = (await open([driver], ['skeleton'])).clients as [
       StorageCluster['clients'][number],
@@ -66,12 +66,12 @@ describe('core client reads under a stale provider', () => {
     expect(seen).not.toContain('one');
   });
 
-  // BUG (core, mutable-read.ts): tombstones carry no version, so a stale tombstone (from a delete
+  // Regression (fixed in core): tombstones carry no version, so a stale tombstone (from a delete
   // older than the version this client has read) is taken as the current state and the read returns
   // null after the client has read a newer value (checker: lost-value). Fix: refuse a tombstone whose
   // time is older than the newest envelope this client has accepted, or write deletions as versioned
   // (bsk2) markers.
-  it.fails('a stale tombstone does not hide a newer value the client has read', async () => {
+  it('a stale tombstone does not hide a newer value the client has read', async () => {
     const driver = createChaosDriver(createSkeletonDriver(), { seed: 'tombstone' });
     const [writer, reader] = (await open([driver], ['skeleton'])).clients as [
       StorageCluster['clients'][number],
@@ -88,11 +88,11 @@ describe('core client reads under a stale provider', () => {
     expect(seen).not.toContain(null);
   });
 
-  // BUG (core, mutable-read.ts noValidCopy): when the required-write driver fails and the optional
+  // Regression (fixed in core): when the required-write driver fails and the optional
   // drivers do not have the value (they lost the write), the read returns null, as if the datum did
   // not exist, to the very client that wrote it (checker: lost-value). Fix: with knownVersion > 0 and
   // a failed source, throw UnavailableError instead of returning null.
-  it.fails('a failed required driver is not reported as a missing value to the writer', async () => {
+  it('a failed required driver is not reported as a missing value to the writer', async () => {
     const primary = createChaosDriver(createSkeletonDriver(), { name: 'primary', seed: 'p' });
     const backup = createChaosDriver(createSkeletonDriver(), {
       name: 'backup',

@@ -83,23 +83,31 @@ export function encodeDataId(dataId: string): string {
 }
 
 /**
- * Inverse of `encodeDataId` for encodings that were not shortened.
- * @returns the data id, or `undefined` for a shortened (`~h`) encoding, whose id cannot be recovered
- *   from the key alone.
+ * Inverse of `encodeDataId`.
+ * @returns the data id, or `undefined` for a segment `encodeDataId` never produces: a shortened
+ *   (`~h`) encoding, whose id cannot be recovered from the key alone, or a foreign name (upper case,
+ *   a bad escape, an escaped byte that needed no escape) that a listing must skip rather than report
+ *   as an id it does not hold.
  */
 export function decodeDataId(segment: string): string | undefined {
-  if (segment.includes('~h')) return undefined;
+  if (!/^(?:[a-z0-9_.-]|~[0-9a-f]{2})+$/.test(segment)) return undefined;
   const bytes: number[] = [];
   for (let i = 0; i < segment.length; i++) {
-    const char = segment[i]!;
-    if (char === '~') {
+    if (segment[i] === '~') {
       bytes.push(Number.parseInt(segment.slice(i + 1, i + 3), 16));
       i += 2;
     } else {
-      bytes.push(char.charCodeAt(0));
+      bytes.push(segment.charCodeAt(i));
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  const id = Buffer.from(bytes).toString('utf8');
+  // Canonical only: invalid UTF-8 or an id that is not valid would not encode back to this segment.
+  try {
+    validateDataId(id);
+  } catch {
+    return undefined;
+  }
+  return encodeDataId(id) === segment ? id : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   StaleDataError,
   UnavailableError,
 } from '../errors.js';
+import type { VersionEntry } from '../version-cache/index.js';
 import type { CopyReport } from './results.js';
 
 /** One place a copy can be read from: a driver, or a published URL. */
@@ -19,6 +20,8 @@ export interface CopySource {
 export interface VerifiedCopy {
   report: CopyReport;
   envelope?: MutableEnvelope;
+  /** For a verified tombstone: when the deletion was signed (ms since the epoch). */
+  tombstoneMillis?: number;
 }
 
 const TOMBSTONE_PREFIX = 'delete-';
@@ -55,7 +58,7 @@ export async function verifyCopy(
           `The tombstone is for ${JSON.stringify(tombstone.fqDataId)}, not this datum`,
         );
       }
-      return { report: { source: source.name, status: 'tombstone' } };
+      return { report: { source: source.name, status: 'tombstone' }, tombstoneMillis: tombstone.millis };
     }
     const envelope = verifyMutableEnvelope(bytes, publicKey, { fqDataId });
     const status = envelope.version < knownVersion ? 'stale' : 'valid';
@@ -107,35 +110,54 @@ export async function readFirst(
 }
 
 /**
- * When no valid copy was found: `null` if the datum is absent or deleted everywhere; otherwise the
- * error that says why.
- * @throws StaleDataError when only copies older than `knownVersion` exist (naming the versions seen);
- *   IntegrityError when copies exist but none verifies; UnavailableError when no source could be read.
+ * When no valid copy was found, decides between "deleted" and an error.
+ *
+ * `known` is what this client's version cache holds. A tombstone counts as a deletion only if it was
+ * signed at or after the known version was written (`known.writtenAtMs`); an older one is a stale copy,
+ * like an envelope below the known version, so a driver that kept an old tombstone cannot make a read
+ * go back from a newer value to "deleted". Timestamps come from the writers' clocks: a deleter whose
+ * clock is behind makes readers see `StaleDataError` rather than a wrong `null`.
+ *
+ * @returns `{ deletedAtMs }` when the datum is absent or deleted (the caller records the deletion as a
+ *   version above `known.version`, so a stale copy of the deleted value cannot come back).
+ * @throws StaleDataError when only copies older than the known version exist (naming the versions
+ *   seen); IntegrityError when copies exist but none verifies; UnavailableError when a source failed
+ *   while the client knows the datum exists, or when no source could be read.
  */
 export function noValidCopy(
   copies: readonly VerifiedCopy[],
-  knownVersion: number,
+  known: VersionEntry,
   context: { key: string; owner: string },
-): null {
+): { deletedAtMs?: number } {
   const reports = copies.map((c) => c.report);
-  const stale = reports.filter((r) => r.status === 'stale');
   const summary = reports
     .map((r) => `${r.source}: ${r.status}${r.version ? ` v${r.version}` : ''}`)
     .join(', ');
-  if (stale.length > 0) {
+  const tombstones = copies.filter((c) => c.tombstoneMillis !== undefined).map((c) => c.tombstoneMillis!);
+  const freshTombstones = tombstones.filter(
+    (millis) => known.version === 0 || known.writtenAtMs === undefined || millis >= known.writtenAtMs,
+  );
+  if (freshTombstones.length > 0) return { deletedAtMs: Math.max(...freshTombstones) };
+
+  const stale = reports.filter((r) => r.status === 'stale');
+  if (stale.length > 0 || tombstones.length > 0) {
     const versionsSeen = [...new Set(stale.map((r) => r.version!))].sort((a, b) => b - a);
+    const seen = [
+      ...(versionsSeen.length > 0 ? [`versions ${versionsSeen.join(', ')}`] : []),
+      ...(tombstones.length > 0 ? ['a tombstone older than that version'] : []),
+    ].join(' and ');
     throw new StaleDataError(
-      `Only stale copies of ${context.owner}'s datum were found (versions ${versionsSeen.join(', ')}; this client has seen version ${knownVersion}) [${summary}]`,
+      `Only stale copies of ${context.owner}'s datum were found (${seen}; this client has seen version ${known.version}) [${summary}]`,
       {
         key: context.key,
-        knownVersion,
+        knownVersion: known.version,
         versionsSeen,
         hint: 'A driver was rolled back or has not caught up; retry later or repair that driver.',
       },
     );
   }
   const invalid = reports.filter((r) => r.status === 'invalid');
-  if (invalid.length > 0 && !reports.some((r) => r.status === 'tombstone')) {
+  if (invalid.length > 0) {
     throw new IntegrityError(`No copy of ${context.owner}'s datum verifies [${summary}]`, {
       key: context.key,
       cause: invalid[0]!.error,
@@ -143,13 +165,15 @@ export function noValidCopy(
     });
   }
   const failed = reports.filter((r) => r.status === 'failed');
-  if (reports.length > 0 && failed.length === reports.length) {
+  if ((failed.length > 0 && known.version > 0) || (reports.length > 0 && failed.length === reports.length)) {
+    // This client saw the datum: "missing" from the drivers that answered is no proof it is gone.
     throw new UnavailableError(`No source of ${context.owner}'s datum could be read [${summary}]`, {
       key: context.key,
       cause: failed[0]!.error,
+      hint: 'Retry when the failing drivers are back.',
     });
   }
-  return null;
+  return { deletedAtMs: Date.now() };
 }
 
 /** Reports of copies, for results and errors. */

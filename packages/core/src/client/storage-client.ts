@@ -149,18 +149,19 @@ export class StorageClient {
       where: parts.configWhere,
     });
     const version = (await parts.versions.get(this.name, dataId)) + 1;
+    const writtenAtMs = Date.now();
     const payload = options.public
       ? data
       : encryptECIESToBytes(options.recipientPublicKey ?? this.publicKey, data, {
           cipherTextEncoding: 'base64',
         });
     const envelope = signMutableEnvelope(
-      { fqDataId: this.fqDataId(dataId), data: payload, version, timestamp: Math.floor(Date.now() / 1000) },
+      { fqDataId: this.fqDataId(dataId), data: payload, version, timestamp: Math.floor(writtenAtMs / 1000) },
       parts.keyPair.privateKey,
     );
     const report = await parts.coordinator.put('mutable', dataId, envelope, options.signal);
     assertWritten(report, 'putMutable', dataId, options.signal);
-    await parts.versions.record(this.name, dataId, version);
+    await parts.versions.record(this.name, dataId, version, writtenAtMs);
 
     const result: PutMutableResult = { dataId, version, outcomes: report.outcomes, urls: [] };
     const published: { url: string; prefix?: string; order: number }[] = [];
@@ -214,7 +215,7 @@ export class StorageClient {
     const owner = options.owner ?? this.name;
     const { parts } = this;
     const fqDataId = `${owner}:${dataId}`;
-    const known = await parts.versions.get(owner, dataId);
+    const known = await parts.versions.getEntry(owner, dataId);
     let publicKey: Uint8Array;
     let sources: CopySource[];
     if (owner === this.name) {
@@ -228,11 +229,21 @@ export class StorageClient {
     }
     const policy = options.policy ?? parts.readPolicy;
     const read = policy === 'first' ? readFirst : readNewest;
-    const { chosen, copies } = await read(sources, publicKey, fqDataId, known, options.signal);
-    if (chosen === undefined) return noValidCopy(copies, known, { key: dataId, owner });
+    const { chosen, copies } = await read(sources, publicKey, fqDataId, known.version, options.signal);
+    if (chosen === undefined) {
+      const { deletedAtMs } = noValidCopy(copies, known, { key: dataId, owner });
+      // Seen deleted: like deleteMutable, count the deletion as a version, so a stale copy of the
+      // deleted value cannot come back to this client.
+      if (known.version > 0 && !known.deleted) {
+        await parts.versions.record(owner, dataId, known.version + 1, deletedAtMs, true);
+      }
+      return null;
+    }
 
     const envelope = chosen.envelope!;
-    await parts.versions.record(owner, dataId, envelope.version);
+    // Envelope times are whole seconds: take the end of that second, so a tombstone signed in the same
+    // second counts as older (refused as stale) rather than hiding this value.
+    await parts.versions.record(owner, dataId, envelope.version, envelope.timestamp * 1000 + 999);
     const { data, encrypted } = this.open(envelope.data, options.decrypt ?? true, { owner, dataId });
     return {
       dataId,
@@ -262,13 +273,14 @@ export class StorageClient {
   private async deleteMutableNow(dataId: string, signal: AbortSignal | undefined): Promise<DeleteResult> {
     const { parts } = this;
     const known = await parts.versions.get(this.name, dataId);
+    const deletedAtMs = Date.now();
     const tombstone = new TextEncoder().encode(
-      signTombstone(this.fqDataId(dataId), parts.keyPair.privateKey),
+      signTombstone(this.fqDataId(dataId), parts.keyPair.privateKey, deletedAtMs),
     );
     const tombstones = await parts.coordinator.put('mutable', dataId, tombstone, signal);
     const deleted = await parts.coordinator.delete('mutable', dataId, signal);
     assertWritten(deleted, 'deleteMutable', dataId, signal);
-    await parts.versions.record(this.name, dataId, known + 1);
+    await parts.versions.record(this.name, dataId, known + 1, deletedAtMs, true);
     return { dataId, outcomes: deleted.outcomes, tombstoneOutcomes: tombstones.outcomes };
   }
 

@@ -3,7 +3,24 @@ import { join } from 'node:path';
 import { UnavailableError } from '../errors.js';
 import { encodeDataId, validateDataId } from '../keys.js';
 
-const MARKER = /^[1-9][0-9]{0,15}$/;
+// `<version>` or `<version>.<millis>`: the millis say when that version was written (its envelope's
+// timestamp, or the tombstone's time for a deletion), so an older tombstone can be told from a newer one.
+// A trailing `d` marks a deletion seen or made at that version.
+const MARKER = /^([1-9][0-9]{0,15})(?:\.(0|[1-9][0-9]{0,15}))?(d)?$/;
+
+/** What the cache knows of (name, data id). */
+export interface VersionEntry {
+  /** Highest version seen or written; 0 if none. */
+  version: number;
+  /** When that version was written (ms since the epoch), if recorded. */
+  writtenAtMs?: number;
+  /** True when that version is a deletion (the datum was deleted after the version before it). */
+  deleted?: boolean;
+}
+
+interface Marker extends VersionEntry {
+  file: string;
+}
 
 /**
  * The highest mutable-data version this client has seen or written, per (name, data id), persisted in
@@ -32,7 +49,15 @@ export class VersionCache {
 
   /** @returns the highest version recorded for (name, dataId), or 0 if none. */
   async get(name: string, dataId: string): Promise<number> {
-    return highest(await this.list(this.dirOf(name, dataId), name, dataId));
+    return (await this.getEntry(name, dataId)).version;
+  }
+
+  /** @returns the highest version recorded for (name, dataId) and when it was written, if known. */
+  async getEntry(name: string, dataId: string): Promise<VersionEntry> {
+    const top = highestMarker(await this.list(this.dirOf(name, dataId), name, dataId));
+    if (!top) return { version: 0 };
+    const { file: _file, ...entry } = top;
+    return entry;
   }
 
   /**
@@ -40,17 +65,32 @@ export class VersionCache {
    * @returns the highest version recorded afterwards.
    * @throws UnavailableError when the metadata directory cannot be written.
    */
-  async record(name: string, dataId: string, version: number): Promise<number> {
+  async record(
+    name: string,
+    dataId: string,
+    version: number,
+    writtenAtMs?: number,
+    deleted = false,
+  ): Promise<number> {
     if (!Number.isSafeInteger(version) || version < 1) {
       throw new RangeError(`Version must be a whole number ≥ 1, got ${version}`);
     }
     const dir = this.dirOf(name, dataId);
-    const before = highest(await this.list(dir, name, dataId));
-    if (version <= before) return before;
+    const top = highestMarker(await this.list(dir, name, dataId));
+    const before = top?.version ?? 0;
+    // Two clients can write the same version number (versions are per client, as in the seed); of
+    // such twins the later write is the newer state, so a same-version record with a later time counts.
+    const later =
+      version === before &&
+      writtenAtMs !== undefined &&
+      writtenAtMs > (top?.writtenAtMs ?? Number.POSITIVE_INFINITY);
+    if (version < before || (version === before && !later)) return before;
+    const timed = writtenAtMs !== undefined && Number.isSafeInteger(writtenAtMs) && writtenAtMs >= 0;
+    const file = `${version}${timed ? `.${writtenAtMs}` : ''}${deleted ? 'd' : ''}`;
     try {
       const created = await mkdir(dir, { recursive: true });
       // The marker is empty: only its directory entry must be durable, so one fsync of the directory.
-      await (await open(join(dir, String(version)), 'a')).close();
+      await (await open(join(dir, file), 'a')).close();
       await syncDir(dir);
       // A new directory's own entry must be durable too.
       if (created !== undefined) {
@@ -68,7 +108,7 @@ export class VersionCache {
     // Keep this version and the one before it (see the class comment); drop the rest below.
     const keep = Math.min(version, before);
     await Promise.all(
-      now.filter((v) => v < keep).map((v) => unlink(join(dir, String(v))).catch(() => undefined)),
+      now.filter((m) => m.version < keep).map((m) => unlink(join(dir, m.file)).catch(() => undefined)),
     );
     return highest(now);
   }
@@ -79,7 +119,7 @@ export class VersionCache {
     return join(this.root, encodeDataId(name), encodeDataId(dataId));
   }
 
-  private async list(dir: string, name: string, dataId: string): Promise<number[]> {
+  private async list(dir: string, name: string, dataId: string): Promise<Marker[]> {
     let entries: string[];
     try {
       entries = await readdir(dir);
@@ -90,14 +130,31 @@ export class VersionCache {
         cause: error,
       });
     }
-    return entries.filter((e) => MARKER.test(e)).map(Number);
+    const markers: Marker[] = [];
+    for (const file of entries) {
+      const match = MARKER.exec(file);
+      if (!match) continue;
+      const marker: Marker = { file, version: Number(match[1]) };
+      if (match[2] !== undefined) marker.writtenAtMs = Number(match[2]);
+      if (match[3] !== undefined) marker.deleted = true;
+      markers.push(marker);
+    }
+    return markers;
   }
 }
 
-function highest(versions: readonly number[]): number {
-  let max = 0;
-  for (const v of versions) if (v > max) max = v;
-  return max;
+function highest(markers: readonly Marker[]): number {
+  return highestMarker(markers)?.version ?? 0;
+}
+
+/** The highest version; of markers of one version, the latest written (an untimed one counts as oldest). */
+function highestMarker(markers: readonly Marker[]): Marker | undefined {
+  let top: Marker | undefined;
+  for (const m of markers) {
+    const laterTwin = m.version === top?.version && (m.writtenAtMs ?? -1) > (top.writtenAtMs ?? -1);
+    if (!top || m.version > top.version || laterTwin) top = m;
+  }
+  return top;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -216,11 +216,9 @@ describe('decodeDataId on segments found in a provider (property)', () => {
     );
   });
 
-  // BUG (core, keys.ts): decodeDataId accepts segments encodeDataId never produces, so a listing
-  // that meets a foreign file yields an id that maps to another key, or an invalid id:
-  // 'A' -> 'A' (whose key is '~41'), '~zz' -> '\0' (parseInt NaN becomes byte 0), '~4' -> '\x04'.
-  // Listing should skip non-canonical segments (return undefined unless encode(decode(s)) === s).
-  it.fails('returns only ids whose encoding is the segment itself (or undefined)', () => {
+  // Regression: decodeDataId once accepted segments encodeDataId never produces ('A', '~zz', '~4'),
+  // so a listing that met a foreign file yielded an id mapping to another key, or an invalid id.
+  it('returns only ids whose encoding is the segment itself (or undefined)', () => {
     fc.assert(
       fc.property(
         fc.oneof(
