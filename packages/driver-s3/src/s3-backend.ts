@@ -337,7 +337,7 @@ export class S3Backend implements KeyValueBackend {
         const etag = response ? (response.ETag ?? null) : null;
         // After the last attempt the server's answer is trusted: another client may have written since.
         if (attempt >= attempts || this.ledger.matches(objectKey, etag)) {
-          return response ? this.stored(response, context) : null;
+          return response ? this.stored(response, context, options.signal) : null;
         }
         await discard(response);
         await sleep(50 * 2 ** (attempt - 1), undefined, { signal: options.signal });
@@ -361,10 +361,14 @@ export class S3Backend implements KeyValueBackend {
     }
   }
 
-  private stored(response: GetObjectCommandOutput, context: Parameters<typeof mapS3Error>[1]): StoredObject {
-    const raw = response.Body as unknown as AsyncIterable<Uint8Array>;
+  private stored(
+    response: GetObjectCommandOutput,
+    context: Parameters<typeof mapS3Error>[1],
+    signal: AbortSignal | undefined,
+  ): StoredObject {
+    const raw = response.Body as unknown as AsyncIterable<Uint8Array> & { destroy?: () => void };
     const compressed = isCompressed(response.Metadata, response.ContentEncoding);
-    const body = guard(compressed ? inflateChunks(raw) : raw, context);
+    const body = guard(compressed ? inflateChunks(raw) : raw, raw, context, signal);
     const object: StoredObject = { body };
     if (!compressed && response.ContentLength !== undefined) object.size = response.ContentLength;
     if (response.ETag) object.etag = response.ETag;
@@ -450,15 +454,32 @@ function isPreconditionFailed(error: unknown): boolean {
   return e?.name === 'PreconditionFailed' || e?.$metadata?.httpStatusCode === 412;
 }
 
-/** Maps errors raised while the caller reads the body (a dropped connection, an abort). */
+/**
+ * The body as the caller reads it: honours the get's abort signal while reading (the SDK only aborts
+ * the request, not a response body already handed over), maps errors (a dropped connection), and
+ * releases the connection when the caller stops early.
+ */
 async function* guard(
   body: AsyncIterable<Uint8Array>,
+  response: { destroy?: (error?: Error) => void } | undefined,
   context: Parameters<typeof mapS3Error>[1],
+  signal: AbortSignal | undefined,
 ): AsyncIterable<Uint8Array> {
+  const aborted = () =>
+    new AbortedError('Read aborted', { driver: S3_DRIVER_NAME, key: context.key, cause: signal?.reason });
+  const onAbort = () => response?.destroy?.(aborted());
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    yield* body;
+    for await (const chunk of body) {
+      if (signal?.aborted) throw aborted();
+      yield chunk;
+    }
   } catch (error) {
+    if (signal?.aborted) throw aborted();
     throw mapS3Error(error, { ...context, operation: 'GetObject (reading the body)' });
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    response?.destroy?.();
   }
 }
 
