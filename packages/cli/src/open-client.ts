@@ -11,8 +11,10 @@ import {
 import diskDriverModule from '@blockstack-storage/driver-disk';
 import { installedDrivers, loadDriverModule } from './cli-driver-registry.js';
 import type { CommandContext } from './command.js';
+import type { DriverProgressBoard } from './driver-progress-board.js';
 import { resolveIdentity } from './identity.js';
 import { loadConfig } from './load-config.js';
+import { withTransferProgress } from './progress-driver.js';
 import { MAX_READ_BYTES } from './put-limits.js';
 
 /**
@@ -23,6 +25,7 @@ import { MAX_READ_BYTES } from './put-limits.js';
 export async function openClient(
   context: CommandContext,
   nameOverride?: string,
+  board?: DriverProgressBoard,
 ): Promise<{ client: StorageClient; config: ClientConfig }> {
   const config = await loadConfig(context);
   const identity = await resolveIdentity(config, nameOverride);
@@ -33,6 +36,8 @@ export async function openClient(
     const module = await loadDriverModule(name);
     if (module !== undefined) drivers.push(module);
   }
+  const observed =
+    board === undefined ? drivers : drivers.map((module) => withTransferProgress(module, board));
   try {
     // The registry defaults to the embedded ledger in the config's metadata directory.
     const client = await openStorage({
@@ -40,7 +45,7 @@ export async function openClient(
       config: config.path,
       dataKeyPath: identity.dataKeyPath,
       createIdentity: false,
-      drivers,
+      drivers: observed,
       env: context.env,
       onWarning: (message) => context.out.warn(message),
       // Files are bigger than application data: reads may take what `put` accepts (see put-limits).

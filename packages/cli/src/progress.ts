@@ -37,24 +37,9 @@ export function createProgress(options: ProgressOptions): Progress {
   let showing = false;
   let lastDraw = Number.NEGATIVE_INFINITY;
   const draw = (final: boolean) => {
-    const elapsedS = Math.max((now() - started) / 1000, 1e-3);
-    const rate = transferred / elapsedS;
-    const parts = [
-      label,
-      total === undefined ? formatBytes(transferred) : `${formatBytes(transferred)} / ${formatBytes(total)}`,
-    ];
-    if (total !== undefined && total > 0) {
-      const fraction = Math.min(1, transferred / total);
-      parts.push(`${bar(fraction)} ${Math.floor(fraction * 100)}%`);
-    }
-    parts.push(`${formatBytes(rate)}/s`);
-    if (!final && total !== undefined && rate > 0)
-      parts.push(`ETA ${formatDuration((total - transferred) / rate)}`);
-    if (final) parts.push(`in ${formatDuration(elapsedS)}`);
-    // A terminal of unknown size (columns 0, as under some pty wrappers) gets the whole line.
-    const width = stream.columns ? Math.max(20, stream.columns - 1) : Number.POSITIVE_INFINITY;
+    const text = transferLine({ label, transferred, total, elapsedMs: now() - started, final });
     // \r and erase-line redraw in place; the line is cut to the terminal width so it never wraps.
-    stream.write(`\r\x1b[K${parts.join('  ').slice(0, width)}${final ? '\n' : ''}`);
+    stream.write(`\r\x1b[K${fitLine(text, stream)}${final ? '\n' : ''}`);
   };
   return {
     advance(bytes) {
@@ -76,6 +61,37 @@ export function createProgress(options: ProgressOptions): Progress {
       showing = false;
     },
   };
+}
+
+/** One transfer's state as text: `label  3.0 MiB / 9.0 MiB  [######..............] 33%  12.0 MiB/s  ETA 0.5s`. */
+export function transferLine(input: {
+  label: string;
+  transferred: number;
+  total: number | undefined;
+  elapsedMs: number;
+  final: boolean;
+}): string {
+  const { label, transferred, total, final } = input;
+  const elapsedS = Math.max(input.elapsedMs / 1000, 1e-3);
+  const rate = transferred / elapsedS;
+  const parts = [
+    label,
+    total === undefined ? formatBytes(transferred) : `${formatBytes(transferred)} / ${formatBytes(total)}`,
+  ];
+  if (total !== undefined && total > 0) {
+    const fraction = Math.min(1, transferred / total);
+    parts.push(`${bar(fraction)} ${Math.floor(fraction * 100)}%`);
+  }
+  parts.push(`${formatBytes(rate)}/s`);
+  if (!final && total !== undefined && rate > 0)
+    parts.push(`ETA ${formatDuration((total - transferred) / rate)}`);
+  if (final) parts.push(`in ${formatDuration(elapsedS)}`);
+  return parts.join('  ');
+}
+
+/** Cuts a line to the terminal's width; a terminal of unknown size (columns 0, as under some pty wrappers) gets it whole. */
+export function fitLine(text: string, stream: { columns?: number }): string {
+  return stream.columns ? text.slice(0, Math.max(20, stream.columns - 1)) : text;
 }
 
 function bar(fraction: number): string {

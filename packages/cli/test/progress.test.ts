@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DriverProgressBoard } from '../src/driver-progress-board.js';
 import { createProgress, formatBytes } from '../src/progress.js';
 import { BIN, cliEnv, makeHome, runCli } from './support/cli.js';
+import { installMirrorDriver } from './support/mirror-driver.js';
 
 let home = '';
 let cleanup: () => Promise<void> = async () => {};
@@ -14,6 +16,13 @@ const BIG = 9 * 1024 * 1024;
 beforeAll(async () => {
   ({ home, cleanup } = await makeHome());
   expect((await runCli(home, ['init', '--name', 'alice.id'])).code).toBe(0);
+  // A second driver, so a put replicates to two at once.
+  await installMirrorDriver(home);
+  const config = join(home, '.blockstack', 'client.ini');
+  const ini = (await readFile(config, 'utf8'))
+    .replace(/^storage_drivers = disk$/m, 'storage_drivers = disk, mirror')
+    .replace(/^storage_drivers_local =$/m, 'storage_drivers_local = mirror');
+  await writeFile(config, `${ini}\n[mirror]\nroot = ~/mirror\n`);
   await writeFile(join(home, 'big.bin'), randomBytes(BIG));
   await writeFile(join(home, 'small.bin'), randomBytes(1024));
 });
@@ -49,6 +58,26 @@ describe.skipIf(!hasScript)('progress in a pseudo-terminal', () => {
     expect(output).toMatch(/stored +big\.bin version 1 \(9437184 bytes, encrypted\)/);
   });
 
+  it('shows one live line per driver while a put replicates, then the final state of each', async () => {
+    const { code, output } = await inTerminal(['put', 'big.bin', 'big.bin']);
+    expect(code).toBe(0);
+    // The encrypted, signed envelope is what each driver receives: about 16 MiB for 9 MiB of input.
+    expect(output).toMatch(
+      /\r\x1b\[Kdisk put {4}1[56]\.\d MiB \/ 1[56]\.\d MiB {2}\[#{20}\] 100% .* in [\d.]+s/,
+    );
+    expect(output).toMatch(
+      /\r\x1b\[Kmirror put {2}1[56]\.\d MiB \/ 1[56]\.\d MiB {2}\[#{20}\] 100% .* in [\d.]+s/,
+    );
+    // Redrawn in place: the cursor goes back up to the first driver's line.
+    expect(output).toContain('\x1b[1A');
+    const got = await inTerminal(['get', 'big.bin', '-o', 'copy2.bin']);
+    expect(got.code).toBe(0);
+    expect(got.output).toMatch(/(disk|mirror) get +1[56]\.\d MiB \/ 1[56]\.\d MiB .* 100%/);
+    expect((await readFile(join(home, 'copy2.bin'))).equals(await readFile(join(home, 'big.bin')))).toBe(
+      true,
+    );
+  });
+
   it('shows the write of a get to a file', async () => {
     const { code, output } = await inTerminal(['get', 'big.bin', '-o', 'copy.bin']);
     expect(code).toBe(0);
@@ -58,7 +87,7 @@ describe.skipIf(!hasScript)('progress in a pseudo-terminal', () => {
   it('shows nothing for small transfers or with --quiet', async () => {
     const small = await inTerminal(['put', 'small.bin', 'small.bin']);
     expect(small.code).toBe(0);
-    expect(small.output).not.toMatch(/reading|\x1b\[K/);
+    expect(small.output).not.toMatch(/reading|put {2}|\x1b\[K/);
     const quiet = await inTerminal(['put', 'big.bin', 'big.bin', '--quiet']);
     expect(quiet.code).toBe(0);
     expect(quiet.output).toBe('');
@@ -154,5 +183,44 @@ describe('createProgress', () => {
 
   it('formats sizes', () => {
     expect([0, 1023, 1536, 5 * 1024 ** 3].map(formatBytes)).toEqual(['0 B', '1023 B', '1.5 KiB', '5.0 GiB']);
+  });
+});
+
+describe('DriverProgressBoard', () => {
+  it('draws one line per driver, redraws them in place, and marks failures', () => {
+    let written = '';
+    const stream = Object.assign(
+      new Writable({
+        write(chunk, _encoding, done) {
+          written += chunk.toString();
+          done();
+        },
+      }),
+      { isTTY: true, columns: 200 },
+    );
+    let clock = 0;
+    const board = new DriverProgressBoard(stream, true, () => clock);
+    const mib = 1024 * 1024;
+    expect(board.track('disk', 'put', 1024)).toBeUndefined(); // small: not shown
+    const disk = board.track('disk', 'put', 8 * mib)!;
+    const s3 = board.track('s3', 'put', 8 * mib)!;
+    clock = 1000;
+    disk.advance(8 * mib);
+    disk.done();
+    s3.advance(2 * mib);
+    s3.done(true);
+    board.end();
+    const last = written.slice(written.lastIndexOf('\x1b[1A'));
+    expect(last).toBe(
+      '\x1b[1A\r\x1b[Kdisk put  8.0 MiB / 8.0 MiB  [####################] 100%  8.0 MiB/s  in 1.0s\n' +
+        '\r\x1b[Ks3 put    2.0 MiB / 8.0 MiB  [#####...............] 25%  2.0 MiB/s  in 1.0s  FAILED\n',
+    );
+  });
+
+  it('is off without a terminal', () => {
+    const stream = Object.assign(new Writable({ write: (_c, _e, done) => done() }), { isTTY: false });
+    const board = new DriverProgressBoard(stream, true);
+    expect(board.enabled).toBe(false);
+    expect(board.track('disk', 'put', 100 * 1024 * 1024)).toBeUndefined();
   });
 });

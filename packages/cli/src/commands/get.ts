@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { NotFoundError } from '@blockstack-storage/core';
 import type { Command } from '../command.js';
+import { DriverProgressBoard } from '../driver-progress-board.js';
 import { openClient } from '../open-client.js';
 import { createProgress } from '../progress.js';
 import { writeOutput } from '../write-output.js';
@@ -32,7 +33,9 @@ export const getCommand: Command = {
     const id = args[0]!;
     const file = options.output as string | undefined;
     const owner = options.owner as string | undefined;
-    const { client } = await openClient(context);
+    // One live line per driver while copies are read (terminal only, values over 4 MiB).
+    const board = new DriverProgressBoard(out.stderr, !out.options.quiet && !out.options.json);
+    const { client } = await openClient(context, undefined, board);
     try {
       let found:
         | {
@@ -53,6 +56,7 @@ export const getCommand: Command = {
         const immutable = await client.getImmutable(id, { owner, signal });
         if (immutable) found = { kind: 'immutable', ...immutable };
       }
+      board.end();
       if (found === undefined) {
         throw new NotFoundError(
           `No ${options.immutable ? 'immutable ' : ''}datum "${id}" for ${owner ?? client.name}`,
@@ -92,6 +96,7 @@ export const getCommand: Command = {
       if (file !== undefined) out.line(`wrote    ${file}: ${summary}`);
       else out.detail(summary);
     } finally {
+      board.end();
       await client.close();
     }
     return undefined;

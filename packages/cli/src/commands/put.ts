@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import type { Command } from '../command.js';
 import { outcomeLines, outcomesJson } from '../driver-outcomes.js';
+import { DriverProgressBoard } from '../driver-progress-board.js';
 import { openClient } from '../open-client.js';
 import { createProgress } from '../progress.js';
 import { MAX_IMMUTABLE_PUT_BYTES, MAX_MUTABLE_PUT_BYTES } from '../put-limits.js';
@@ -58,10 +59,13 @@ export const putCommand: Command = {
       signal,
       immutable ? MAX_IMMUTABLE_PUT_BYTES : MAX_MUTABLE_PUT_BYTES,
     );
-    const { client } = await openClient(context);
+    // One live line per driver while the value replicates (terminal only, values over 4 MiB).
+    const board = new DriverProgressBoard(out.stderr, !out.options.quiet && !out.options.json);
+    const { client } = await openClient(context, undefined, board);
     try {
       if (immutable) {
         const result = await client.putImmutable(id, data, { signal });
+        board.end();
         out.json({
           id,
           kind: 'immutable',
@@ -76,6 +80,7 @@ export const putCommand: Command = {
         for (const line of outcomeLines(result.outcomes)) out.line(line);
       } else {
         const result = await client.putMutable(id, data, { public: options.public === true, signal });
+        board.end();
         out.json({
           id,
           kind: 'mutable',
@@ -98,6 +103,7 @@ export const putCommand: Command = {
           out.warn(`stored, but publishing the URL failed: ${result.publishError.message}`);
       }
     } finally {
+      board.end();
       await client.close();
     }
     return undefined;
