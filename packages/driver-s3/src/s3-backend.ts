@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  type BucketLocationConstraint,
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
@@ -54,6 +55,7 @@ export class S3Backend implements KeyValueBackend {
   readonly client: S3Client;
   readonly bucket: string;
   readonly prefix: string;
+  private readonly region: string;
   private readonly ownsClient: boolean;
   private readonly endpoint: string | undefined;
   private readonly compress: boolean;
@@ -82,6 +84,7 @@ export class S3Backend implements KeyValueBackend {
     this.masked = options.readYourWrites === 'masked';
     this.maskedReadAttempts = options.maskedReadAttempts ?? 6;
     const region = options.region ?? 'us-east-1';
+    this.region = region;
     const isPublic = options.public ?? true;
     this.publicBase = isPublic
       ? publicBaseUrl({
@@ -138,7 +141,15 @@ export class S3Backend implements KeyValueBackend {
       if (!this.createBucket) throw noSuchBucket(context, error);
     }
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+      // Outside us-east-1, S3 (and servers checking it, like MinIO and radosgw zonegroups) wants the region.
+      const configuration =
+        this.region === 'us-east-1'
+          ? undefined
+          : { LocationConstraint: this.region as BucketLocationConstraint };
+      await this.client.send(
+        new CreateBucketCommand({ Bucket: this.bucket, CreateBucketConfiguration: configuration }),
+        { abortSignal: signal },
+      );
     } catch (error) {
       const name = (error as { name?: string }).name;
       // Another process may have created it first: that is the state we want.

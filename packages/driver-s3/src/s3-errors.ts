@@ -101,6 +101,12 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): StorageErro
       hint: 'Set `region` (and `endpoint` for S3-compatible services) in [s3] to where the bucket lives.',
     });
   }
+  if (code === 'InvalidLocationConstraint' || code === 'IllegalLocationConstraintException') {
+    return new ConfigurationError(`${what}: the server does not accept this region for new buckets`, {
+      ...base,
+      hint: "Set `region` in [s3] to the service's region (for radosgw, its zonegroup, e.g. `default`), or create the bucket yourself.",
+    });
+  }
   if (code === 'InvalidBucketName') {
     return new ConfigurationError(`${what}: the bucket name is invalid`, base);
   }

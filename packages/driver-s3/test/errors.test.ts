@@ -65,6 +65,19 @@ describeWithS3('error mapping on radosgw', () => {
     await driver.close?.();
   });
 
+  it('create_bucket sends the region; one the server does not serve is a ConfigurationError', async () => {
+    // radosgw's region is its zonegroup, "default" here.
+    const bucket = testBucketName('region');
+    created.push(bucket);
+    await createS3Driver(testOptions(bucket, { region: 'default' })).init!();
+    await raw.send(new HeadBucketCommand({ Bucket: bucket }));
+    const elsewhere = createS3Driver(testOptions(testBucketName('region'), { region: 'eu-west-1' }));
+    const error = await failure(elsewhere.init!());
+    expect(error.code).toBe(ErrorCode.Configuration);
+    expect(error.message).toContain('InvalidLocationConstraint');
+    expect(error.message).toContain('region');
+  });
+
   it('a wrong secret is a PermissionError naming the bucket and never the secret', async () => {
     const bucket = testBucketName('perm');
     created.push(bucket);
