@@ -7,6 +7,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { AbortedError, TooLargeError } from '@blockstack-storage/core';
+import { abortedError, raceAbort } from './abortable.js';
 import { S3_DRIVER_NAME } from './config.js';
 
 /** S3 allows at most 10,000 parts per upload. */
@@ -66,10 +67,8 @@ export async function uploadMultipart(
   try {
     let partNumber = 0;
     for (;;) {
-      throwIfAborted(signal, request.dataKey);
-      const next = await iterator.next();
+      const next = await raceAbort(iterator.next(), signal, request.dataKey);
       if (next.done) break;
-      throwIfAborted(signal, request.dataKey);
       partNumber++;
       if (partNumber > MAX_PARTS) {
         throw new TooLargeError(`Value needs more than ${MAX_PARTS} parts; raise multipart_threshold`, {
@@ -119,7 +118,8 @@ export async function uploadMultipart(
   } catch (error) {
     inner.abort(error);
     await Promise.allSettled(inFlight);
-    await iterator.return?.().catch(() => {});
+    // Not awaited: a stalled source would keep its `return` queued behind the pending `next`.
+    iterator.return?.().catch(() => {});
     // Not under the caller's signal (it may be the reason we are here): cleanup must still run.
     await client
       .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), {
@@ -142,7 +142,5 @@ export async function uploadMultipart(
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, key: string | undefined): void {
-  if (signal?.aborted) {
-    throw new AbortedError('Put aborted', { driver: S3_DRIVER_NAME, key, cause: signal.reason });
-  }
+  if (signal?.aborted) throw abortedError(signal, key);
 }

@@ -28,6 +28,7 @@ import {
   type PutResult,
   type StoredObject,
 } from '@blockstack-storage/core';
+import { raceAbort } from './abortable.js';
 import {
   COMPRESSED_CONTENT_ENCODING,
   COMPRESSION_METADATA_KEY,
@@ -215,16 +216,15 @@ export class S3Backend implements KeyValueBackend {
     let total = 0;
     try {
       for (;;) {
-        abortCheck(signal, key);
-        const next = await iterator.next();
-        abortCheck(signal, key);
+        const next = await raceAbort(iterator.next(), signal, key);
         if (next.done) return { bytes: concatBytes(chunks, total), chunks };
         chunks.push(next.value);
         total += next.value.byteLength;
         if (total > this.threshold) return { bytes: new Uint8Array(0), chunks, rest: iterator };
       }
     } catch (error) {
-      await iterator.return?.().catch(() => {});
+      // Not awaited: a stalled source would keep its `return` queued behind the pending `next`.
+      iterator.return?.().catch(() => {});
       throw error;
     }
   }

@@ -152,6 +152,27 @@ describeWithS3('multipart uploads', () => {
     expect(hex(await readBody((await driver.getMutable('aborted'))!.body))).toBe('07');
   });
 
+  for (const [label, before] of [
+    ['below the threshold', 1],
+    ['in a multipart upload', 12],
+  ] as const) {
+    it(`an abort while the body stalls ends the put at once (${label})`, async () => {
+      const controller = new AbortController();
+      async function* stalls(): AsyncIterable<Uint8Array> {
+        for (let i = 0; i < before; i++) yield patternBytes(MiB, i);
+        controller.abort(new Error('caller gave up'));
+        await new Promise(() => {}); // never yields again
+      }
+      await assertRejectsWith(
+        driver.putMutable(`stalled-${before}`, stalls(), { signal: controller.signal }),
+        ErrorCode.Aborted,
+        's3',
+      );
+      expect(await openUploads(raw, bucket, PREFIX)).toEqual([]);
+      expect(await driver.getMutable(`stalled-${before}`)).toBeNull();
+    });
+  }
+
   it('a body that fails in the middle aborts the upload and keeps the old value', async () => {
     await driver.putMutable('failed-body', Uint8Array.of(8));
     async function* failing(): AsyncIterable<Uint8Array> {
