@@ -123,6 +123,24 @@ export function conformanceCases(
       });
     }
     add(
+      `${kind} semantics`,
+      'an abort after get resolves stops the body with AbortedError',
+      kind,
+      async (d) => {
+        if (!serves(d, kind)) return;
+        const value = patternBytes(2 * MiB, 9);
+        const id = kind === 'immutable' ? sha256Hex(value) : 'abort-while-reading';
+        await put(d, kind, id, value);
+        const controller = new AbortController();
+        const object = await get(d, kind, id, controller.signal);
+        assert.ok(object, 'value not found');
+        controller.abort(new Error('test abort'));
+        await assertRejectsWith(readBody(object.body), ErrorCode.Aborted, d.name);
+        // The driver is still usable afterwards (no handle or connection left in a bad state).
+        assertBytesEqual(await getBytes(d, kind, id), value, 'value read after an aborted read');
+      },
+    );
+    add(
       `${kind} round trip`,
       `${large / MiB} MiB streamed in and out`,
       kind,

@@ -78,7 +78,9 @@ export function createKeyValueDriver(backend: KeyValueBackend): StorageDriver {
   };
   const get = async (kind: DataKind, id: string, options: GetOptions = {}) => {
     const key = storageKey(kind, id, name);
-    return run(id, options.signal, () => backend.get(key, options));
+    const found = await run(id, options.signal, () => backend.get(key, options));
+    if (found === null) return found;
+    return { ...found, body: guardedBody(found.body, options.signal, { driver: name, key: id }) };
   };
   const remove = async (kind: DataKind, id: string, options: DeleteOptions = {}) => {
     const key = storageKey(kind, id, name);
@@ -126,4 +128,28 @@ export function createKeyValueDriver(backend: KeyValueBackend): StorageDriver {
     driver.getUrl = (url, options) => backend.getUrl!(url, options);
   }
   return driver;
+}
+
+/**
+ * The body of a get stops with `AbortedError` once the caller's signal fires, even when the backend's
+ * stream would not notice (a value already in memory, a file stream); stopping the iteration also lets
+ * the backend's stream close its file or connection. Errors while streaming are typed like any other.
+ */
+async function* guardedBody(
+  body: AsyncIterable<Uint8Array>,
+  signal: AbortSignal | undefined,
+  context: { driver: string; key: string },
+): AsyncIterable<Uint8Array> {
+  throwIfAborted(signal, context);
+  try {
+    for await (const chunk of body) {
+      throwIfAborted(signal, context);
+      yield chunk;
+    }
+  } catch (error) {
+    if (signal?.aborted && !isStorageError(error)) {
+      throw new AbortedError('Read aborted', { ...context, cause: error });
+    }
+    throw asStorageError(error, context);
+  }
 }
