@@ -9,7 +9,6 @@ import {
   rawClient,
   removeBucket,
   S3_ACCESS_KEY,
-  S3_SECRET_KEY,
   testBucketName,
   testOptions,
 } from './s3-server.js';
@@ -101,7 +100,6 @@ describeWithS3('error mapping on radosgw', () => {
       expect(error.message).toContain(`"${bucket}"`);
       expect(error.message).toMatch(/SignatureDoesNotMatch|AccessDenied/);
       expect(everythingShown(error)).not.toContain(WRONG_SECRET);
-      expect(everythingShown(error)).not.toContain(S3_SECRET_KEY === 'TESTSK' ? WRONG_SECRET : S3_SECRET_KEY);
     }
   });
 
