@@ -1,4 +1,4 @@
-import { constants, createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -122,7 +122,9 @@ async function serve(root: string, request: IncomingMessage, response: ServerRes
       return;
     }
     // Reading through the open handle pins this version even if a put renames a new one over it.
-    const stream = createReadStream('', { fd: handle.fd, start, end, autoClose: false });
+    // The stream owns the handle from here (autoClose): destroying a stream closes its descriptor
+    // whatever autoClose says, so closing it here as well could close another request's reused fd.
+    const stream = handle.createReadStream({ start, end, autoClose: true });
     streaming = true;
     await new Promise<void>((done) => {
       stream.on('error', () => {
@@ -136,7 +138,7 @@ async function serve(root: string, request: IncomingMessage, response: ServerRes
       stream.pipe(response);
     });
   } finally {
-    await handle.close().catch(() => {});
+    if (!streaming) await handle.close().catch(() => {});
     if (!streaming && !response.writableEnded) response.end();
   }
 }
