@@ -17,7 +17,7 @@ import type { files } from 'dropbox';
 import { deflateBody, inflateIfCompressed } from './compression.js';
 import { DropboxClient, type DropboxCredentials } from './dropbox-client.js';
 import { hasSummary, toStorageError } from './dropbox-errors.js';
-import { keyToPath, normalizeRoot, prefixToFolder } from './dropbox-paths.js';
+import { keyToPath, nameToKeySegment, normalizeRoot, prefixToFolder } from './dropbox-paths.js';
 import { isDropboxSharedLink, SharedLinks, toDirectDownloadUrl } from './shared-links.js';
 import { MAX_UPLOAD_REQUEST_BYTES, uploadValue } from './upload.js';
 
@@ -214,7 +214,7 @@ class DropboxBackend implements KeyValueBackend {
     }
     for (;;) {
       for (const entry of page.entries) {
-        if (entry['.tag'] === 'file') yield `${prefix}${entry.name}`;
+        if (entry['.tag'] === 'file') yield `${prefix}${nameToKeySegment(entry.name)}`;
       }
       if (!page.has_more) return;
       const cursor = page.cursor;

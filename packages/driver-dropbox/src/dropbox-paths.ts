@@ -26,8 +26,8 @@ export function normalizeRoot(root: string | undefined, driver: string): string 
  * The Dropbox path of a storage key (`mutable/<encoded id>` or `immutable/<hash>`). The core's encoding
  * is lower-case ASCII, so Dropbox's case-insensitivity and Unicode normalisation cannot merge two
  * keys. The few names Dropbox refuses (`desktop.ini`, `thumbs.db`) get their first character escaped
- * as `~xx`: the core's encoding never escapes a letter, so no other id maps there (still injective),
- * and the core decodes it back to the same id when listing.
+ * as `~xx`: the core's encoding never escapes a letter, so no other id maps there (still injective);
+ * `nameToKeySegment` undoes it when listing.
  */
 export function keyToPath(root: string, key: string): string {
   const slash = key.indexOf('/');
@@ -40,4 +40,12 @@ export function keyToPath(root: string, key: string): string {
 /** The Dropbox folder holding the keys that start with `prefix` (`mutable/` or `immutable/`). */
 export function prefixToFolder(root: string, prefix: string): string {
   return `${root}/${prefix.replace(/\/+$/, '')}`;
+}
+
+/** The storage-key segment of a listed Dropbox file name: undoes `keyToPath`'s escape of refused names. */
+export function nameToKeySegment(name: string): string {
+  const match = /^~([0-9a-f]{2})(.*)$/.exec(name);
+  if (!match) return name;
+  const unescaped = String.fromCharCode(Number.parseInt(match[1]!, 16)) + match[2];
+  return DISALLOWED_NAMES.has(unescaped) ? unescaped : name;
 }
