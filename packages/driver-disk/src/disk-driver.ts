@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { constants, type ReadStream } from 'node:fs';
 import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
@@ -203,8 +203,10 @@ class DiskBackend implements KeyValueBackend {
         await handle.close();
         return { body: bytesToStream(bytes), size: bytes.byteLength, etag };
       }
-      const stream = createReadStream('', { fd: handle.fd, autoClose: false, highWaterMark: 1024 * 1024 });
-      return { body: readAndClose(stream, handle), size: Number(info.size), etag };
+      // The stream owns the handle from here: it closes it at the end, on an error, or when the reader
+      // stops early (closing it a second time here could close an unrelated, reused descriptor).
+      const stream = handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: true });
+      return { body: streamChunks(stream), size: Number(info.size), etag };
     } catch (error) {
       await handle.close();
       throw mapFsError(error, path);
@@ -236,14 +238,11 @@ class DiskBackend implements KeyValueBackend {
   }
 }
 
-async function* readAndClose(
-  stream: AsyncIterable<Buffer>,
-  handle: Awaited<ReturnType<typeof open>>,
-): AsyncIterable<Uint8Array> {
+async function* streamChunks(stream: ReadStream): AsyncIterable<Uint8Array> {
   try {
-    for await (const chunk of stream) yield chunk;
+    for await (const chunk of stream) yield chunk as Buffer;
   } finally {
-    await handle.close().catch(() => {});
+    stream.destroy();
   }
 }
 
