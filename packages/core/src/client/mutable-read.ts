@@ -1,6 +1,7 @@
 import { type MutableEnvelope, verifyMutableEnvelope, verifyTombstone } from '../envelope/index.js';
 import {
   asStorageError,
+  ErrorCode,
   IntegrityError,
   isStorageError,
   StaleDataError,
@@ -165,6 +166,9 @@ export function noValidCopy(
     });
   }
   const failed = reports.filter((r) => r.status === 'failed');
+  // A copy over the read limit is not a transient failure: say so rather than "unavailable".
+  const tooLarge = failed.find((r) => r.error?.code === ErrorCode.TooLarge);
+  if (tooLarge) throw tooLarge.error!;
   if ((failed.length > 0 && known.version > 0) || (reports.length > 0 && failed.length === reports.length)) {
     // This client saw the datum: "missing" from the drivers that answered is no proof it is gone.
     throw new UnavailableError(`No source of ${context.owner}'s datum could be read [${summary}]`, {

@@ -13,6 +13,7 @@ import {
   NotFoundError,
   PermissionError,
   type StorageError,
+  TooLargeError,
   UnavailableError,
 } from '../errors.js';
 import { redactUrl } from '../http/http-get.js';
@@ -159,6 +160,7 @@ export class StorageClient {
       { fqDataId: this.fqDataId(dataId), data: payload, version, timestamp: Math.floor(writtenAtMs / 1000) },
       parts.keyPair.privateKey,
     );
+    this.assertReadable(envelope.byteLength, dataId);
     const report = await parts.coordinator.put('mutable', dataId, envelope, options.signal);
     assertWritten(report, 'putMutable', dataId, options.signal);
     await parts.versions.record(this.name, dataId, version, writtenAtMs);
@@ -298,6 +300,7 @@ export class StorageClient {
     this.assertOpen();
     validateDataId(dataId);
     const { parts } = this;
+    this.assertReadable(data.byteLength, dataId);
     const hash = sha256Hex(data);
     const report = await parts.coordinator.put('immutable', hash, data, options.signal);
     assertWritten(report, 'putImmutable', dataId, options.signal);
@@ -447,6 +450,17 @@ export class StorageClient {
 
   private fqDataId(dataId: string): string {
     return `${this.name}:${dataId}`;
+  }
+
+  /** Refuses to store what no read could take back (the stored form exceeds `policy.maxReadBytes`). */
+  private assertReadable(storedBytes: number, dataId: string): void {
+    const limit = this.parts.coordinator.maxReadBytes;
+    if (storedBytes > limit) {
+      throw new TooLargeError(
+        `The stored form of this value is ${storedBytes} bytes, over the ${limit}-byte read limit`,
+        { key: dataId, hint: 'Store less, or raise policy.maxReadBytes for every client that reads it.' },
+      );
+    }
   }
 
   private assertOpen(): void {

@@ -26,7 +26,8 @@ export interface ReplicationCoordinatorOptions {
 export class ReplicationCoordinator {
   readonly drivers: readonly StorageDriver[];
   private readonly required: ReadonlySet<string>;
-  private readonly maxReadBytes: number;
+  /** Largest value a read accepts (`policy.maxReadBytes`); puts above it could not be read back. */
+  readonly maxReadBytes: number;
 
   constructor(options: ReplicationCoordinatorOptions) {
     this.drivers = options.drivers.map((d) => withDriverPolicy(d, options.policy));

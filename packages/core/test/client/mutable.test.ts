@@ -250,3 +250,39 @@ describe('concurrent and aborted writes', () => {
     await client.close();
   });
 });
+
+describe('the read limit (policy.maxReadBytes)', () => {
+  it('refuses to store what no read could take back, and names an oversized copy TooLarge, not unavailable', async () => {
+    const [drv] = await tempDrivers([{ name: 'd', publicUrl: 'http://d.example' }]);
+    const registry = await newLedger();
+    const metadataDir = await tempDir('bss-meta-');
+    const small = await openUser({
+      name: 'alice.id',
+      drivers: [drv!],
+      registry,
+      metadataDir,
+      policy: { maxReadBytes: 4096 },
+    });
+    const refused = await failure(small.putMutable('big', new Uint8Array(5000), { public: true }));
+    expect(isStorageError(refused, ErrorCode.TooLarge)).toBe(true);
+    expect(await drv!.getMutable('big')).toBeNull(); // nothing was written
+    expect(
+      isStorageError(await failure(small.putImmutable('big', new Uint8Array(5000))), ErrorCode.TooLarge),
+    ).toBe(true);
+    await small.close();
+
+    // A client with a larger limit stores it; one with the small limit then cannot read it.
+    const large = await openUser({ name: 'alice.id', drivers: [drv!], registry, metadataDir });
+    await large.putMutable('big', new Uint8Array(5000), { public: true });
+    await large.close();
+    const again = await openUser({
+      name: 'alice.id',
+      drivers: [drv!],
+      registry,
+      metadataDir,
+      policy: { maxReadBytes: 4096 },
+    });
+    expect(isStorageError(await failure(again.getMutable('big')), ErrorCode.TooLarge)).toBe(true);
+    await again.close();
+  });
+});
