@@ -3,6 +3,7 @@ export type * from './driver.js';
 export * from './errors.js';
 export * from './key-value-driver.js';
 export * from './keys.js';
+export * from './sync-directory.js';
 export * from './config/index.js';
 export * from './crypto/index.js';
 export * from './identity/index.js';

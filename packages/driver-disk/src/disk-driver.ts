@@ -19,6 +19,7 @@ import {
   type PutResult,
   type StorageDriver,
   type StoredObject,
+  syncDirectory,
   TooLargeError,
   UnavailableError,
 } from '@blockstack-storage/core';
@@ -170,7 +171,7 @@ class DiskBackend implements KeyValueBackend {
       await handle.close();
       await rename(temp, target);
       renamed = true;
-      if (this.fsync) await fsyncDirectory(join(target, '..'));
+      if (this.fsync) await syncDirectory(join(target, '..'));
       const info = await stat(target, { bigint: true });
       return { etag: etagOf(info), ...(this.publicUrl ? { url: this.url(key) } : {}) };
     } catch (error) {
@@ -222,7 +223,7 @@ class DiskBackend implements KeyValueBackend {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw mapFsError(error, path);
     }
-    if (this.fsync) await fsyncDirectory(join(path, '..'));
+    if (this.fsync) await syncDirectory(join(path, '..'));
   }
 
   async *list(prefix: string): AsyncIterable<string> {
@@ -249,15 +250,6 @@ async function* streamChunks(stream: ReadStream): AsyncIterable<Uint8Array> {
 function etagOf(info: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
   // Every write renames a new file into place, so the inode changes with each version.
   return `"${info.ino.toString(16)}-${info.size.toString(16)}-${info.mtimeNs.toString(16)}"`;
-}
-
-async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 function isProcessAlive(pid: number): boolean {

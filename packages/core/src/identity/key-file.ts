@@ -4,6 +4,7 @@ import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { bytesToHex, hexToBytes } from '../crypto/hex.js';
 import { ConfigurationError, ConflictError, PermissionError } from '../errors.js';
+import { syncDirectory } from '../sync-directory.js';
 import { type DataKeyPair, publicKeyFromPrivate } from './data-key.js';
 
 /** The `format` tag of a data key file, so a future format can be told apart. */
@@ -118,14 +119,4 @@ export async function loadDataKey(path: string): Promise<DataKeyPair> {
     throw malformed('"publicKey" does not belong to "privateKey"');
   }
   return { privateKey, publicKey };
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

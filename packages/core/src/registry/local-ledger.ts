@@ -12,6 +12,7 @@ import {
   TooLargeError,
   UnavailableError,
 } from '../errors.js';
+import { syncDirectory } from '../sync-directory.js';
 import { acquireFileLock } from './file-lock.js';
 import { GENESIS_HASH, ledgerRecordLine, makeLedgerRecord, parseLedgerLine } from './ledger-record.js';
 import type { CurrentZoneFile, LedgerRecord, NameRegistry, NameUpdateOptions } from './name-registry.js';
@@ -385,16 +386,6 @@ class Ledger implements LocalLedger {
         await lock.release();
       }
     });
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return; // directories cannot be opened for fsync there
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

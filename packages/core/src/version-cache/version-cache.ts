@@ -2,6 +2,7 @@ import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../errors.js';
 import { encodeDataId, validateDataId } from '../keys.js';
+import { syncDirectory } from '../sync-directory.js';
 
 // `<version>` or `<version>.<millis>`: the millis say when that version was written (its envelope's
 // timestamp, or the tombstone's time for a deletion), so an older tombstone can be told from a newer one.
@@ -91,11 +92,11 @@ export class VersionCache {
       const created = await mkdir(dir, { recursive: true });
       // The marker is empty: only its directory entry must be durable, so one fsync of the directory.
       await (await open(join(dir, file), 'a')).close();
-      await syncDir(dir);
+      await syncDirectory(dir);
       // A new directory's own entry must be durable too.
       if (created !== undefined) {
-        await syncDir(join(dir, '..'));
-        await syncDir(this.root);
+        await syncDirectory(join(dir, '..'));
+        await syncDirectory(this.root);
       }
     } catch (error) {
       throw new UnavailableError(`Cannot record version ${version} in the version cache at ${dir}`, {
@@ -155,13 +156,4 @@ function highestMarker(markers: readonly Marker[]): Marker | undefined {
     if (!top || m.version > top.version || laterTwin) top = m;
   }
   return top;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
