@@ -1,4 +1,5 @@
 export * from './body.js';
+export * from './compression.js';
 export type * from './driver.js';
 export * from './errors.js';
 export * from './key-value-driver.js';

@@ -4,7 +4,9 @@ import {
   ConflictError,
   createKeyValueDriver,
   type DriverCapabilities,
+  deflateChunks,
   type GetOptions,
+  inflateIfZlib,
   type KeyValueBackend,
   type OperationOptions,
   type PutOptions,
@@ -14,7 +16,6 @@ import {
   TooLargeError,
 } from '@blockstack-storage/core';
 import type { files } from 'dropbox';
-import { deflateBody, inflateIfCompressed } from './compression.js';
 import { DropboxClient, type DropboxCredentials } from './dropbox-client.js';
 import { hasSummary, toStorageError } from './dropbox-errors.js';
 import { keyToPath, nameToKeySegment, normalizeRoot, prefixToFolder } from './dropbox-paths.js';
@@ -124,7 +125,7 @@ class DropboxBackend implements KeyValueBackend {
     const mode = writeMode(options, context);
     let metadata: files.FileMetadata;
     try {
-      metadata = await uploadValue(this.client, path, this.compress ? deflateBody(body) : body, {
+      metadata = await uploadValue(this.client, path, this.compress ? deflateChunks(body) : body, {
         mode,
         sessionThresholdBytes: this.sessionThresholdBytes,
         maxBytes: DROPBOX_MAX_FILE_BYTES,
@@ -163,7 +164,7 @@ class DropboxBackend implements KeyValueBackend {
       const found = await this.client.fetchPublic(toDirectDownloadUrl(url), options.signal);
       if (found === null) return null;
       const stream = mapStreamErrors(found.body, context);
-      if (this.compress) return { body: inflateIfCompressed(stream, context) };
+      if (this.compress) return { body: inflateIfZlib(stream, context) };
       return found.size === undefined ? { body: stream } : { body: stream, size: found.size };
     } catch (error) {
       throw toStorageError(error, { ...context, operation: 'shared link download' });
@@ -175,7 +176,7 @@ class DropboxBackend implements KeyValueBackend {
     try {
       const { metadata, body } = await this.client.download(keyToPath(this.root, key), options.signal);
       const stream = mapStreamErrors(body, context);
-      if (this.compress) return { body: inflateIfCompressed(stream, context), etag: metadata.rev };
+      if (this.compress) return { body: inflateIfZlib(stream, context), etag: metadata.rev };
       return { body: stream, size: metadata.size, etag: metadata.rev };
     } catch (error) {
       if (hasSummary(error, 'path/not_found')) return null;

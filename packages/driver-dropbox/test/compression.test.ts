@@ -1,7 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { ErrorCode, isStorageError, readBody } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, looksLikeZlib, readBody } from '@blockstack-storage/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { looksLikeZlib } from '../src/compression.js';
 import { createDropboxDriver } from '../src/index.js';
 import type { LocalDropboxServer } from '../src/testing/index.js';
 import { LOCAL_APP, localDriver, readText, rejection, text } from './support/local-driver.js';

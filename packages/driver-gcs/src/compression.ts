@@ -1,7 +1,3 @@
-import { pipeline, Readable, type Transform } from 'node:stream';
-import { createDeflate, createInflate } from 'node:zlib';
-import { type Body, bodyChunks } from '@blockstack-storage/core';
-
 /**
  * The `Content-Encoding` compressed values are stored with. HTTP's `deflate` is exactly zlib's format
  * (RFC 9110), which is what the 2017 driver wrote; GCS serves it back unchanged (it only transcodes
@@ -18,20 +14,4 @@ export function isCompressedResponse(headers: Record<string, unknown>): boolean 
     String(headers['content-encoding'] ?? '').toLowerCase() === COMPRESSED_ENCODING ||
     headers[`x-goog-meta-${COMPRESSION_METADATA_KEY}`] === COMPRESSION_METADATA_VALUE
   );
-}
-
-/** Streams `body` through zlib deflate, chunk by chunk (memory stays bounded). */
-export function deflateBody(body: Body): AsyncIterable<Uint8Array> {
-  return through(Readable.from(bodyChunks(body)), createDeflate());
-}
-
-/** Streams stored bytes through zlib inflate. */
-export function inflateStream(stored: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  return through(Readable.from(stored), createInflate());
-}
-
-// `pipeline` (not `pipe`) so an error on either side reaches the reader and both streams are closed.
-function through(source: Readable, transform: Transform): AsyncIterable<Uint8Array> {
-  pipeline(source, transform, () => {});
-  return transform;
 }

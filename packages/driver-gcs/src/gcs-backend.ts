@@ -5,7 +5,9 @@ import {
   type DeleteOptions,
   type DriverCapabilities,
   decodeDataId,
+  deflateChunks,
   type GetOptions,
+  inflateChunks,
   type KeyValueBackend,
   type OperationOptions,
   type PutOptions,
@@ -13,7 +15,7 @@ import {
   type StoredObject,
 } from '@blockstack-storage/core';
 import type { Bucket, Storage } from '@google-cloud/storage';
-import { COMPRESSED_ENCODING, deflateBody, inflateStream, isCompressedResponse } from './compression.js';
+import { COMPRESSED_ENCODING, isCompressedResponse } from './compression.js';
 import { mapGcsError, statusOf } from './gcs-errors.js';
 import { publicObjectUrl } from './object-names.js';
 import { type RetryPolicy, withRetries } from './retry.js';
@@ -91,7 +93,7 @@ export class GcsBackend implements KeyValueBackend {
           driver: this.name,
           key: callerKey(key),
         },
-        compress ? deflateBody(body) : body,
+        compress ? deflateChunks(body) : body,
       );
       this.options.onUpload?.(result.kind, objectName);
       const url = this.url(key);
@@ -137,7 +139,9 @@ export class GcsBackend implements KeyValueBackend {
     const stored = this.streamRest(first, iterator, key, release);
     const generation = headers['x-goog-generation'];
     const length = Number(headers['content-length']);
-    const object: StoredObject = { body: compressed ? inflateStream(stored) : stored };
+    const object: StoredObject = {
+      body: compressed ? inflateChunks(stored, { driver: this.name, key }) : stored,
+    };
     if (!compressed && Number.isSafeInteger(length)) object.size = length;
     if (typeof generation === 'string' && generation !== '') object.etag = generation;
     return object;

@@ -20,8 +20,10 @@ import {
   concatBytes,
   type DeleteOptions,
   type DriverCapabilities,
+  deflateChunks,
   fixedSizeChunks,
   type GetOptions,
+  inflateChunks,
   type KeyValueBackend,
   type OperationOptions,
   type PutOptions,
@@ -33,8 +35,6 @@ import {
   COMPRESSED_CONTENT_ENCODING,
   COMPRESSION_METADATA_KEY,
   COMPRESSION_METADATA_VALUE,
-  deflateChunks,
-  inflateChunks,
   isCompressed,
 } from './compression.js';
 import { S3_DRIVER_NAME } from './config.js';
@@ -179,7 +179,7 @@ export class S3Backend implements KeyValueBackend {
         // Already whole in memory: parts are views of it, no copies.
         etag = await this.putMultipart(objectKey, key, slices(body, this.threshold), options);
       } else {
-        const source = this.compress ? deflateChunks(bodyChunks(body)) : body;
+        const source = this.compress ? deflateChunks(body) : body;
         const head = await this.readHead(source, options.signal, key);
         etag =
           head.rest === undefined
