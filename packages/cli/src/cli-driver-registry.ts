@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
   DRIVER_PACKAGE_PREFIX,
   type DriverModule,
   DriverRegistry,
   installedDriverNames,
+  withWorkingDirectoryFallback,
 } from '@blockstack-storage/core';
 import diskDriverModule from '@blockstack-storage/driver-disk';
 
@@ -19,21 +19,8 @@ export function createCliRegistry(): DriverRegistry {
   return new DriverRegistry({ importer: importBesideCliOrCwd }).register(diskDriverModule);
 }
 
-async function importBesideCliOrCwd(specifier: string): Promise<unknown> {
-  try {
-    // A dynamic import here resolves from this package's location.
-    return await import(specifier);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    let resolved: string;
-    try {
-      resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
-    } catch {
-      throw error;
-    }
-    return import(pathToFileURL(resolved).href);
-  }
-}
+// The dynamic import() must be written here so it resolves from the CLI's own package.
+const importBesideCliOrCwd = withWorkingDirectoryFallback((specifier) => import(specifier));
 
 /** Driver names installed beside the CLI, core or in the working directory, plus the built-in disk. */
 export function installedDrivers(): string[] {

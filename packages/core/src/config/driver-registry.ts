@@ -106,23 +106,32 @@ function isDriverModule(value: unknown): value is DriverModule {
   );
 }
 
-// An application usually installs drivers beside core; under pnpm's strict layout they are visible
-// from the application's directory rather than from core's, so try both.
-async function importFromHereOrCwd(specifier: string): Promise<unknown> {
-  try {
-    return await import(specifier);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    let resolved: string;
+/**
+ * An importer for `DriverRegistry` that tries `importHere` first (a dynamic `import()` written in the
+ * caller's module, so it resolves from the caller's package) and then the working directory: an
+ * application usually installs drivers beside core, and under pnpm's strict layout they are visible
+ * from the application's directory rather than from core's (or a CLI's).
+ */
+export function withWorkingDirectoryFallback(
+  importHere: (specifier: string) => Promise<unknown>,
+): (specifier: string) => Promise<unknown> {
+  return async (specifier) => {
     try {
-      resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
-    } catch {
-      throw error;
+      return await importHere(specifier);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      let resolved: string;
+      try {
+        resolved = createRequire(join(process.cwd(), 'package.json')).resolve(specifier);
+      } catch {
+        throw error;
+      }
+      return import(pathToFileURL(resolved).href);
     }
-    return import(pathToFileURL(resolved).href);
-  }
+  };
 }
+
+const importFromHereOrCwd = withWorkingDirectoryFallback((specifier) => import(specifier));
 
 /** Driver packages visible from core or the working directory (names without the prefix). */
 export function installedDriverNames(): string[] {
