@@ -49,6 +49,46 @@ for (const file of walk(target)) {
   for (const [from, to] of replacements) out = out.split(from).join(to);
   if (out !== text) writeFileSync(file, out);
 }
+// The skeleton's README describes the skeleton; a new driver starts from its own.
+writeFileSync(
+  join(target, 'README.md'),
+  `# @blockstack-storage/driver-${name}
+
+A [blockstack-storage](https://github.com/blockstack-storage/blockstack-storage) driver for ${name},
+generated from the skeleton driver. It still keeps values in memory: replace the \`Map\` in
+\`src/${name}-driver.ts\` with calls to your provider (the comments there say what the core already does
+and what the driver owes).
+
+\`\`\`sh
+npm install @blockstack-storage/driver-${name} @blockstack-storage/core
+\`\`\`
+
+## Config (\`[${name}]\` section of client.ini)
+
+| key | default | meaning |
+|---|---|---|
+| \`public_url\` | none | base URL other clients read mutable data from; makes the driver public |
+| \`max_object_bytes\` | 268435456 | larger values are refused with \`TooLargeError\` |
+
+## Example
+
+\`\`\`js
+import { readBody } from '@blockstack-storage/core';
+import { create${pascal}Driver } from '@blockstack-storage/driver-${name}';
+
+const driver = create${pascal}Driver();
+await driver.putMutable('greeting', new TextEncoder().encode('hi'));
+console.log(new TextDecoder().decode(await readBody((await driver.getMutable('greeting')).body)));
+\`\`\`
+
+## Capabilities
+
+Both I/O paths, listing, conditional writes; local-only unless \`public_url\` is set. Keep this section
+true as the driver changes: the conformance suite (\`test/conformance.test.ts\`) tests what
+\`capabilities\` declares.
+`,
+);
+
 for (const file of walk(target)) {
   const base = file.slice(target.length);
   if (base.includes('skeleton')) renameSync(file, target + base.replace(/skeleton/g, name));

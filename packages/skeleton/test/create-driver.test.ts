@@ -38,6 +38,9 @@ describe('pnpm create-driver', () => {
     const source = readFileSync(join(target, 'src/acme-cloud-driver.ts'), 'utf8');
     expect(source).toContain("export const ACME_CLOUD_DRIVER_NAME = 'acme-cloud'");
     expect(source).toContain('export function createAcmeCloudDriver(');
+    const readme = readFileSync(join(target, 'README.md'), 'utf8');
+    expect(readme).toContain('# @blockstack-storage/driver-acme-cloud');
+    expect(readme).toContain('import { createAcmeCloudDriver }');
 
     // Stand in for `pnpm install`: link the same dependencies the workspace resolved for the skeleton.
     const modules = join(target, 'node_modules');
