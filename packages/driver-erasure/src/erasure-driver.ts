@@ -1,0 +1,448 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  AbortedError,
+  asStorageError,
+  type Body,
+  ConfigurationError,
+  type DataKind,
+  type DeleteOptions,
+  type DriverCapabilities,
+  fixedSizeChunks,
+  type GetOptions,
+  isStorageError,
+  type OperationOptions,
+  type PutOptions,
+  type PutResult,
+  type StorageDriver,
+  type StoredObject,
+  TooLargeError,
+  throwIfAborted,
+  UnavailableError,
+  UnsupportedError,
+  validateDataId,
+  validateHash,
+} from '@blockstack-storage/core';
+import { ByteReader, TruncatedError } from './byte-reader.js';
+import { deriveCapabilities, largestValueFor } from './capabilities.js';
+import { KeyLock } from './key-lock.js';
+import { ReedSolomon } from './reed-solomon.js';
+import { ShardChannel } from './shard-channel.js';
+import {
+  CorruptShardError,
+  decodeHeader,
+  encodeHeader,
+  encodeTrailer,
+  FORMAT_VERSION,
+  HEADER_BYTES,
+  MAX_STRIPE_BYTES,
+  PUT_ID_BYTES,
+  shardObjectBytes,
+} from './shard-format.js';
+import { ShardReader } from './shard-reader.js';
+import { StripeEncoder } from './stripe-encoder.js';
+import { notEnough, valueStream } from './value-stream.js';
+
+/** The default name of the erasure driver, as it appears in errors. */
+export const ERASURE_DRIVER_NAME = 'erasure';
+/** Default stripe: 1 MiB of the value per Reed-Solomon round. */
+export const DEFAULT_STRIPE_BYTES = 1024 * 1024;
+/** Frames queued per inner driver before the encoder waits for it (bounds a put's memory). */
+const QUEUED_FRAMES_PER_SHARD = 2;
+
+export interface ErasureDriverOptions {
+  /**
+   * The inner drivers, one per shard, in a FIXED order: shard i always goes to `drivers[i]`.
+   * Use separate providers; `drivers.length` must equal `dataShards + parityShards`.
+   */
+  drivers: readonly StorageDriver[];
+  /** k: shards holding the value itself. Any k intact shards rebuild it. */
+  dataShards: number;
+  /** m: parity shards. Up to m inner drivers may be lost, offline or damaged. */
+  parityShards: number;
+  /** Bytes of the value per stripe (one Reed-Solomon round). Default 1 MiB; at most 256 MiB. */
+  stripeBytes?: number;
+  /**
+   * How many shards must be stored for a put to succeed, between k and n. Default n (all):
+   * a put then fails if any provider fails, so every acknowledged value survives m later losses.
+   * A lower quorum keeps puts working with providers down, at the price of less margin.
+   */
+  writeQuorum?: number;
+  /** Name in errors and logs. Default `"erasure"`. */
+  name?: string;
+}
+
+type ShardOpening =
+  | { state: 'absent' }
+  | { state: 'problem'; reason: string; transport: boolean }
+  | { state: 'shard'; reader: ShardReader };
+
+/**
+ * Builds the erasure-coding meta driver: each value is cut into stripes, each stripe into k data
+ * pieces plus m Reed-Solomon parity pieces, and shard i (header, one frame per stripe, trailer) is
+ * streamed to `drivers[i]` under the same data id or hash. A get rebuilds the value from any k
+ * intact shards of the newest put that has k of them.
+ *
+ * @throws ConfigurationError when the shard counts, stripe size or quorum do not fit the drivers.
+ */
+export function createErasureDriver(options: ErasureDriverOptions): StorageDriver {
+  return new ErasureDriver(options);
+}
+
+class ErasureDriver implements StorageDriver {
+  readonly name: string;
+  readonly capabilities: DriverCapabilities;
+  private readonly drivers: readonly StorageDriver[];
+  private readonly labels: readonly string[];
+  private readonly dataShards: number;
+  private readonly parityShards: number;
+  private readonly stripeBytes: number;
+  private readonly writeQuorum: number;
+  private readonly coders = new Map<string, ReedSolomon>();
+  private readonly locks = new KeyLock();
+
+  constructor(options: ErasureDriverOptions) {
+    this.name = options.name ?? ERASURE_DRIVER_NAME;
+    const fail = (message: string) => {
+      throw new ConfigurationError(message, { driver: this.name });
+    };
+    const { drivers, dataShards: k, parityShards: m } = options;
+    if (!Number.isInteger(k) || k < 1) fail('dataShards must be an integer of at least 1');
+    if (!Number.isInteger(m) || m < 0) fail('parityShards must be a non-negative integer');
+    if (k + m > 255) fail('dataShards + parityShards must be at most 255');
+    if (!Array.isArray(drivers) || drivers.length !== k + m)
+      fail(`Needs exactly dataShards + parityShards = ${k + m} inner drivers, got ${drivers?.length ?? 0}`);
+    const stripeBytes = options.stripeBytes ?? DEFAULT_STRIPE_BYTES;
+    if (!Number.isInteger(stripeBytes) || stripeBytes < 1 || stripeBytes > MAX_STRIPE_BYTES)
+      fail(`stripeBytes must be an integer from 1 to ${MAX_STRIPE_BYTES}`);
+    const writeQuorum = options.writeQuorum ?? k + m;
+    if (!Number.isInteger(writeQuorum) || writeQuorum < k || writeQuorum > k + m)
+      fail(`writeQuorum must be an integer from dataShards (${k}) to ${k + m}`);
+    this.drivers = [...drivers];
+    this.labels = drivers.map((d, i) => `${d.name}[${i}]`);
+    this.dataShards = k;
+    this.parityShards = m;
+    this.stripeBytes = stripeBytes;
+    this.writeQuorum = writeQuorum;
+    this.capabilities = deriveCapabilities(drivers, k, stripeBytes);
+    if (!this.capabilities.mutable && !this.capabilities.immutable)
+      fail('The inner drivers share no I/O path (mutable or immutable) that all of them serve');
+    const innerLimits = drivers.map((d) => d.capabilities.maxObjectBytes).filter((x) => x !== undefined);
+    if (innerLimits.length > 0 && largestValueFor(Math.min(...innerLimits), k, stripeBytes) < 1)
+      fail('An inner driver’s maxObjectBytes is too small to hold even one shard');
+  }
+
+  async init(options?: OperationOptions): Promise<void> {
+    await Promise.all(this.drivers.map((d) => d.init?.(options)));
+  }
+
+  async close(): Promise<void> {
+    const results = await Promise.allSettled(this.drivers.map((d) => d.close?.()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw asStorageError(failed.reason, { driver: this.name });
+  }
+
+  putImmutable(hash: string, body: Body, options?: PutOptions): Promise<PutResult> {
+    return this.put('immutable', hash, body, options);
+  }
+  getImmutable(hash: string, options?: GetOptions): Promise<StoredObject | null> {
+    return this.get('immutable', hash, options);
+  }
+  deleteImmutable(hash: string, options?: DeleteOptions): Promise<void> {
+    return this.delete('immutable', hash, options);
+  }
+  putMutable(dataId: string, body: Body, options?: PutOptions): Promise<PutResult> {
+    return this.put('mutable', dataId, body, options);
+  }
+  getMutable(dataId: string, options?: GetOptions): Promise<StoredObject | null> {
+    return this.get('mutable', dataId, options);
+  }
+  deleteMutable(dataId: string, options?: DeleteOptions): Promise<void> {
+    return this.delete('mutable', dataId, options);
+  }
+
+  private checkRequest(kind: DataKind, key: string, signal: AbortSignal | undefined): void {
+    if (!this.capabilities[kind]) {
+      throw new UnsupportedError(`Not every inner driver serves the ${kind} path`, {
+        driver: this.name,
+        key,
+        hint: `Use inner drivers that all serve ${kind} data.`,
+      });
+    }
+    if (kind === 'mutable') validateDataId(key, this.name);
+    else validateHash(key, this.name);
+    throwIfAborted(signal, { driver: this.name, key });
+  }
+
+  private async put(kind: DataKind, key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
+    this.checkRequest(kind, key, options.signal);
+    if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+      throw new UnsupportedError('Conditional writes are not supported', {
+        driver: this.name,
+        key,
+        hint: 'A value is spread over several providers; no single one can check the precondition.',
+      });
+    }
+    const limit = this.capabilities.maxObjectBytes;
+    if (limit !== undefined && body instanceof Uint8Array && body.byteLength > limit)
+      throw this.tooLarge(key);
+    return this.locks.run(`${kind}:${key}`, () => {
+      throwIfAborted(options.signal, { driver: this.name, key });
+      return this.putShards(kind, key, body, options);
+    });
+  }
+
+  private async putShards(kind: DataKind, key: string, body: Body, options: PutOptions): Promise<PutResult> {
+    const n = this.drivers.length;
+    const signal = options.signal;
+    const controller = new AbortController();
+    const channels = this.drivers.map(() => new ShardChannel(QUEUED_FRAMES_PER_SHARD));
+    let stopped: { error: unknown } | undefined;
+    const stop = (error: unknown) => {
+      if (stopped) return;
+      stopped = { error };
+      controller.abort(error);
+      for (const channel of channels) channel.fail(error);
+    };
+    const onAbort = () =>
+      stop(new AbortedError('Put aborted', { driver: this.name, key, cause: signal?.reason }));
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    const putId = randomBytes(PUT_ID_BYTES);
+    const failures = new Map<number, unknown>();
+    const quorumLost = new Error('write quorum lost');
+    const innerOptions: PutOptions = { signal: controller.signal, contentType: 'application/octet-stream' };
+    if (options.size !== undefined)
+      innerOptions.size = shardObjectBytes(options.size, this.dataShards, this.stripeBytes);
+    const innerPuts = this.drivers.map((driver, i) => {
+      const channel = channels[i]!;
+      return (async () =>
+        kind === 'mutable'
+          ? driver.putMutable(key, channel, innerOptions)
+          : driver.putImmutable(key, channel, innerOptions))().then(
+        () => channel.detach(),
+        (error: unknown) => {
+          channel.detach();
+          failures.set(i, error);
+          // Stop the others early so that, where they can, they keep the previous value.
+          if (n - failures.size < this.writeQuorum) stop(quorumLost);
+        },
+      );
+    });
+
+    try {
+      const header = {
+        version: FORMAT_VERSION,
+        dataShards: this.dataShards,
+        parityShards: this.parityShards,
+      };
+      const writtenAt = Date.now();
+      await Promise.all(
+        channels.map((channel, shardIndex) =>
+          channel.push(
+            encodeHeader({ ...header, shardIndex, stripeBytes: this.stripeBytes, writtenAt, putId }),
+          ),
+        ),
+      );
+      const encoder = new StripeEncoder(this.coderFor(this.dataShards, this.parityShards), putId);
+      const hash = createHash('sha256');
+      const limit = this.capabilities.maxObjectBytes ?? Number.POSITIVE_INFINITY;
+      let valueBytes = 0;
+      let stripeCount = 0;
+      for await (const stripe of fixedSizeChunks(body, this.stripeBytes)) {
+        if (stopped) break;
+        valueBytes += stripe.byteLength;
+        if (valueBytes > limit) throw this.tooLarge(key);
+        hash.update(stripe);
+        const frames = encoder.encode(stripe, stripeCount++);
+        await Promise.all(channels.map((channel, i) => channel.push(frames[i]!)));
+      }
+      if (!stopped) {
+        const valueSha256 = hash.digest();
+        await Promise.all(
+          channels.map((channel, i) =>
+            channel.push(encodeTrailer({ valueBytes, stripeCount, valueSha256 }, putId, i)),
+          ),
+        );
+        for (const channel of channels) channel.close();
+      }
+    } catch (error) {
+      stop(error);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+    await Promise.all(innerPuts);
+
+    if (stopped && stopped.error !== quorumLost) {
+      if (signal?.aborted)
+        throw new AbortedError('Put aborted', { driver: this.name, key, cause: signal.reason });
+      throw asStorageError(stopped.error, { driver: this.name, key });
+    }
+    const stored = n - failures.size;
+    if (stored < this.writeQuorum) {
+      const details = [...failures.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([i, error]) => `${this.labels[i]}: ${error instanceof Error ? error.message : String(error)}`)
+        .join('; ');
+      throw new UnavailableError(
+        `Stored ${stored} of ${n} shards; the write quorum is ${this.writeQuorum} (${details})`,
+        {
+          driver: this.name,
+          key,
+          cause: failures.values().next().value,
+          retryable: [...failures.values()].some((e) => !isStorageError(e) || e.retryable),
+          hint: 'The previous value may be partly overwritten; retry the put once the providers are back.',
+        },
+      );
+    }
+    return { etag: Buffer.from(putId).toString('hex') };
+  }
+
+  private async get(kind: DataKind, key: string, options: GetOptions = {}): Promise<StoredObject | null> {
+    const signal = options.signal;
+    this.checkRequest(kind, key, signal);
+    const openings = await Promise.all(
+      this.drivers.map((driver, i) => this.openShard(kind, key, driver, i, signal)),
+    );
+    const readers = openings.flatMap((o) => (o.state === 'shard' ? [o.reader] : []));
+    if (signal?.aborted) {
+      for (const reader of readers) reader.close();
+      throw new AbortedError('Read aborted', { driver: this.name, key, cause: signal.reason });
+    }
+
+    // Group shards by the put that wrote them: shards of different puts never mix.
+    const groups = new Map<string, ShardReader[]>();
+    for (const reader of readers) {
+      const id = Buffer.from(reader.header.putId).toString('hex');
+      const group = groups.get(id) ?? [];
+      group.push(reader);
+      groups.set(id, group);
+    }
+    // The newest put with at least k shards wins; an interrupted later put with fewer does not.
+    let chosen: { id: string; members: ShardReader[]; writtenAt: number } | undefined;
+    for (const [id, members] of groups) {
+      const header = members[0]!.header;
+      if (members.length < header.dataShards) continue;
+      const newer =
+        !chosen ||
+        header.writtenAt > chosen.writtenAt ||
+        (header.writtenAt === chosen.writtenAt && id > chosen.id);
+      if (newer) chosen = { id, members, writtenAt: header.writtenAt };
+    }
+
+    const problems = new Map<number, { reason: string; transport: boolean }>();
+    openings.forEach((opening, i) => {
+      if (opening.state === 'absent') problems.set(i, { reason: 'absent', transport: false });
+      else if (opening.state === 'problem') problems.set(i, opening);
+      else if (!chosen) {
+        const found = groups.get(Buffer.from(opening.reader.header.putId).toString('hex'))!.length;
+        problems.set(i, { reason: `holds one of only ${found} shards of its put`, transport: false });
+        opening.reader.close();
+      } else if (!chosen.members.includes(opening.reader)) {
+        problems.set(i, { reason: 'holds a shard of another put', transport: false });
+        opening.reader.close();
+      }
+    });
+    if (!chosen) {
+      if (openings.every((o) => o.state === 'absent')) return null;
+      const largest = Math.max(0, ...[...groups.values()].map((g) => g.length));
+      throw notEnough(largest, this.dataShards, problems, { driver: this.name, key, labels: this.labels });
+    }
+    const header = chosen.members[0]!.header;
+    return {
+      body: valueStream(chosen.members, this.coderFor(header.dataShards, header.parityShards), {
+        driver: this.name,
+        key,
+        labels: this.labels,
+        earlierProblems: problems,
+        signal,
+      }),
+      etag: chosen.id,
+    };
+  }
+
+  /** Gets one inner driver's shard and reads its header. Never throws: problems come back as values. */
+  private async openShard(
+    kind: DataKind,
+    key: string,
+    driver: StorageDriver,
+    index: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ShardOpening> {
+    let object: StoredObject | null;
+    try {
+      object =
+        kind === 'mutable'
+          ? await driver.getMutable(key, { signal })
+          : await driver.getImmutable(key, { signal });
+    } catch (error) {
+      return { state: 'problem', reason: `get failed: ${messageOf(error)}`, transport: true };
+    }
+    if (!object) return { state: 'absent' };
+    const bytes = new ByteReader(object.body);
+    try {
+      const header = decodeHeader(await bytes.readExact(HEADER_BYTES));
+      if (header.shardIndex !== index)
+        throw new CorruptShardError(
+          `holds shard ${header.shardIndex}, not ${index} (were the drivers reordered?)`,
+        );
+      if (header.dataShards + header.parityShards !== this.drivers.length)
+        throw new CorruptShardError(`written for ${header.dataShards + header.parityShards} drivers`);
+      return { state: 'shard', reader: new ShardReader(index, header, bytes) };
+    } catch (error) {
+      bytes.close();
+      if (error instanceof CorruptShardError)
+        return { state: 'problem', reason: error.message, transport: false };
+      if (error instanceof TruncatedError)
+        return { state: 'problem', reason: 'truncated header', transport: false };
+      return { state: 'problem', reason: `read failed: ${messageOf(error)}`, transport: true };
+    }
+  }
+
+  private async delete(kind: DataKind, key: string, options: DeleteOptions = {}): Promise<void> {
+    const signal = options.signal;
+    this.checkRequest(kind, key, signal);
+    await this.locks.run(`${kind}:${key}`, async () => {
+      const results = await Promise.allSettled(
+        this.drivers.map((d) =>
+          kind === 'mutable' ? d.deleteMutable(key, { signal }) : d.deleteImmutable(key, { signal }),
+        ),
+      );
+      if (signal?.aborted)
+        throw new AbortedError('Delete aborted', { driver: this.name, key, cause: signal.reason });
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [[i, r.reason] as const] : []));
+      if (failed.length > 0) {
+        throw new UnavailableError(
+          `Could not delete the shards on ${failed.map(([i, e]) => `${this.labels[i]} (${messageOf(e)})`).join(', ')}`,
+          {
+            driver: this.name,
+            key,
+            cause: failed[0]![1],
+            hint: 'Retry the delete; until then a get may fail instead of returning null.',
+          },
+        );
+      }
+    });
+  }
+
+  private coderFor(dataShards: number, parityShards: number): ReedSolomon {
+    const id = `${dataShards}+${parityShards}`;
+    let coder = this.coders.get(id);
+    if (!coder) {
+      coder = new ReedSolomon(dataShards, parityShards);
+      this.coders.set(id, coder);
+    }
+    return coder;
+  }
+
+  private tooLarge(key: string): TooLargeError {
+    return new TooLargeError(`Value exceeds the ${this.capabilities.maxObjectBytes}-byte limit`, {
+      driver: this.name,
+      key,
+      hint: 'Its shards would not fit the smallest inner driver’s limit.',
+    });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,217 @@
+/**
+ * The bytes of one shard object, as stored on one inner driver:
+ *
+ * ```
+ * header   68 B  "BSEC" | version u8 | k u8 | m u8 | shard index u8 | stripe bytes u32
+ *                | written-at f64 (ms since epoch) | put id (16 random bytes) | SHA-256 of the above
+ * frame    per stripe: value bytes in the stripe u32 | this shard's piece | SHA-256
+ * trailer  80 B  0xffffffff | value length f64 | stripe count u32 | SHA-256 of the whole value | SHA-256
+ * ```
+ *
+ * Integers are little-endian. A put streams, so the whole value's length and SHA-256 are only
+ * known at its end: they live in the trailer, and the header carries a random put id that groups
+ * the shards of one put. Every frame's checksum covers the put id, the shard index and the stripe
+ * number, so a frame from another put, another shard or another position never verifies; a shard
+ * that ends before a valid trailer is truncated. Either way the shard is treated as missing.
+ */
+import { createHash } from 'node:crypto';
+
+export const FORMAT_VERSION = 1;
+const MAGIC = [0x42, 0x53, 0x45, 0x43]; // "BSEC"
+const DIGEST_BYTES = 32;
+export const PUT_ID_BYTES = 16;
+export const HEADER_BYTES = 36 + DIGEST_BYTES;
+/** Bytes of a frame's length field; the value `TRAILER_MARK` there starts the trailer instead. */
+export const FRAME_LENGTH_BYTES = 4;
+export const TRAILER_MARK = 0xffffffff;
+/** Trailer bytes after the 4-byte mark. */
+export const TRAILER_BODY_BYTES = 8 + 4 + DIGEST_BYTES + DIGEST_BYTES;
+/** Largest stripe: the frame length field must stay below the trailer mark. */
+export const MAX_STRIPE_BYTES = 256 * 1024 * 1024;
+
+export interface ShardHeader {
+  version: number;
+  dataShards: number;
+  parityShards: number;
+  shardIndex: number;
+  stripeBytes: number;
+  writtenAt: number;
+  putId: Uint8Array;
+}
+
+export interface ShardTrailer {
+  valueBytes: number;
+  stripeCount: number;
+  valueSha256: Uint8Array;
+}
+
+/** Thrown for a shard that fails a format or checksum check. The caller treats the shard as missing. */
+export class CorruptShardError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptShardError';
+  }
+}
+
+export function encodeHeader(header: ShardHeader): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(out.buffer);
+  out.set(MAGIC, 0);
+  out[4] = header.version;
+  out[5] = header.dataShards;
+  out[6] = header.parityShards;
+  out[7] = header.shardIndex;
+  view.setUint32(8, header.stripeBytes, true);
+  view.setFloat64(12, header.writtenAt, true);
+  out.set(header.putId, 20);
+  out.set(sha256(out.subarray(0, 36)), 36);
+  return out;
+}
+
+/** @throws CorruptShardError for a wrong magic, version or checksum. */
+export function decodeHeader(bytes: Uint8Array): ShardHeader {
+  if (bytes.byteLength !== HEADER_BYTES) throw new CorruptShardError('short header');
+  if (MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptShardError('not an erasure shard (bad magic)');
+  if (!equalBytes(sha256(bytes.subarray(0, 36)), bytes.subarray(36))) {
+    throw new CorruptShardError('header checksum mismatch');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const header: ShardHeader = {
+    version: bytes[4]!,
+    dataShards: bytes[5]!,
+    parityShards: bytes[6]!,
+    shardIndex: bytes[7]!,
+    stripeBytes: view.getUint32(8, true),
+    writtenAt: view.getFloat64(12, true),
+    putId: bytes.slice(20, 36),
+  };
+  if (header.version !== FORMAT_VERSION)
+    throw new CorruptShardError(`unknown shard format version ${header.version}`);
+  if (header.dataShards < 1 || header.dataShards + header.parityShards > 255)
+    throw new CorruptShardError('impossible shard counts');
+  if (header.shardIndex >= header.dataShards + header.parityShards)
+    throw new CorruptShardError('shard index out of range');
+  if (header.stripeBytes < 1 || header.stripeBytes > MAX_STRIPE_BYTES)
+    throw new CorruptShardError('impossible stripe size');
+  return header;
+}
+
+/** Bytes of one shard's piece of a stripe holding `stripeValueBytes` bytes of the value. */
+export function pieceBytes(stripeValueBytes: number, dataShards: number): number {
+  return Math.ceil(stripeValueBytes / dataShards);
+}
+
+/**
+ * An empty frame for `stripeValueBytes` of value: the caller fills the piece
+ * (`frame.subarray(FRAME_LENGTH_BYTES, FRAME_LENGTH_BYTES + piece)`) and then calls `sealFrame`.
+ * The piece starts 4 bytes in, so it is 4-byte aligned for the coder's word loop.
+ */
+export function allocateFrame(stripeValueBytes: number, dataShards: number): Uint8Array {
+  const frame = new Uint8Array(FRAME_LENGTH_BYTES + pieceBytes(stripeValueBytes, dataShards) + DIGEST_BYTES);
+  new DataView(frame.buffer).setUint32(0, stripeValueBytes, true);
+  return frame;
+}
+
+/** Writes the frame's checksum, binding it to the put, the shard and the stripe number. */
+export function sealFrame(frame: Uint8Array, putId: Uint8Array, shardIndex: number, stripe: number): void {
+  const end = frame.byteLength - DIGEST_BYTES;
+  frame.set(frameDigest(putId, shardIndex, stripe, frame.subarray(0, end)), end);
+}
+
+/** The piece of a frame whose length field was read separately, checked. @throws CorruptShardError */
+export function openFrame(
+  lengthField: Uint8Array,
+  rest: Uint8Array,
+  putId: Uint8Array,
+  shardIndex: number,
+  stripe: number,
+): Uint8Array {
+  const pieceEnd = rest.byteLength - DIGEST_BYTES;
+  const digest = createHash('sha256')
+    .update(frameBinding(putId, shardIndex, stripe))
+    .update(lengthField)
+    .update(rest.subarray(0, pieceEnd))
+    .digest();
+  if (!equalBytes(digest, rest.subarray(pieceEnd)))
+    throw new CorruptShardError(`checksum mismatch in stripe ${stripe}`);
+  return rest.subarray(0, pieceEnd);
+}
+
+/** Bytes to read after a frame's length field, for a stripe of `stripeValueBytes`. */
+export function frameRestBytes(stripeValueBytes: number, dataShards: number): number {
+  return pieceBytes(stripeValueBytes, dataShards) + DIGEST_BYTES;
+}
+
+export function encodeTrailer(trailer: ShardTrailer, putId: Uint8Array, shardIndex: number): Uint8Array {
+  const out = new Uint8Array(FRAME_LENGTH_BYTES + TRAILER_BODY_BYTES);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, TRAILER_MARK, true);
+  view.setFloat64(4, trailer.valueBytes, true);
+  view.setUint32(12, trailer.stripeCount, true);
+  out.set(trailer.valueSha256, 16);
+  out.set(trailerDigest(putId, shardIndex, out.subarray(0, 48)), 48);
+  return out;
+}
+
+/** @param body the trailer bytes after its 4-byte mark. @throws CorruptShardError */
+export function decodeTrailer(body: Uint8Array, putId: Uint8Array, shardIndex: number): ShardTrailer {
+  const whole = new Uint8Array(FRAME_LENGTH_BYTES + TRAILER_BODY_BYTES);
+  new DataView(whole.buffer).setUint32(0, TRAILER_MARK, true);
+  whole.set(body, FRAME_LENGTH_BYTES);
+  if (!equalBytes(trailerDigest(putId, shardIndex, whole.subarray(0, 48)), whole.subarray(48))) {
+    throw new CorruptShardError('trailer checksum mismatch');
+  }
+  const view = new DataView(whole.buffer);
+  return {
+    valueBytes: view.getFloat64(4, true),
+    stripeCount: view.getUint32(12, true),
+    valueSha256: whole.slice(16, 48),
+  };
+}
+
+/** Exact size of one shard object for a value of `valueBytes` (lets inner drivers plan uploads). */
+export function shardObjectBytes(valueBytes: number, dataShards: number, stripeBytes: number): number {
+  const fullStripes = Math.floor(valueBytes / stripeBytes);
+  const rest = valueBytes - fullStripes * stripeBytes;
+  const frame = (bytes: number) => FRAME_LENGTH_BYTES + pieceBytes(bytes, dataShards) + DIGEST_BYTES;
+  return (
+    HEADER_BYTES +
+    fullStripes * frame(stripeBytes) +
+    (rest > 0 ? frame(rest) : 0) +
+    FRAME_LENGTH_BYTES +
+    TRAILER_BODY_BYTES
+  );
+}
+
+function frameBinding(putId: Uint8Array, shardIndex: number, stripe: number): Uint8Array {
+  const out = new Uint8Array(PUT_ID_BYTES + 5);
+  out.set(putId, 0);
+  out[PUT_ID_BYTES] = shardIndex;
+  new DataView(out.buffer).setUint32(PUT_ID_BYTES + 1, stripe, true);
+  return out;
+}
+
+function frameDigest(putId: Uint8Array, shardIndex: number, stripe: number, frame: Uint8Array): Buffer {
+  return createHash('sha256')
+    .update(frameBinding(putId, shardIndex, stripe))
+    .update(frame)
+    .digest();
+}
+
+function trailerDigest(putId: Uint8Array, shardIndex: number, trailer: Uint8Array): Buffer {
+  // 0xffffffff as the "stripe number" keeps trailer and frame digests apart.
+  return createHash('sha256')
+    .update(frameBinding(putId, shardIndex, TRAILER_MARK))
+    .update(trailer)
+    .digest();
+}
+
+function sha256(bytes: Uint8Array): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
