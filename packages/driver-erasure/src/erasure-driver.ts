@@ -9,6 +9,7 @@ import {
   type DriverCapabilities,
   fixedSizeChunks,
   type GetOptions,
+  IntegrityError,
   isStorageError,
   type OperationOptions,
   type PutOptions,
@@ -48,6 +49,7 @@ export const ERASURE_DRIVER_NAME = 'erasure';
 export const DEFAULT_STRIPE_BYTES = 1024 * 1024;
 /** Frames queued per inner driver before the encoder waits for it (bounds a put's memory). */
 const QUEUED_FRAMES_PER_SHARD = 2;
+const STOPPED = Symbol('stopped');
 
 export interface ErasureDriverOptions {
   /**
@@ -99,6 +101,7 @@ class ErasureDriver implements StorageDriver {
   private readonly writeQuorum: number;
   private readonly coders = new Map<string, ReedSolomon>();
   private readonly locks = new KeyLock();
+  private lastWrittenAt = 0;
 
   constructor(options: ErasureDriverOptions) {
     this.name = options.name ?? ERASURE_DRIVER_NAME;
@@ -197,9 +200,14 @@ class ErasureDriver implements StorageDriver {
     const controller = new AbortController();
     const channels = this.drivers.map(() => new ShardChannel(QUEUED_FRAMES_PER_SHARD));
     let stopped: { error: unknown } | undefined;
+    let onStop: () => void = () => {};
+    const stopSignal = new Promise<typeof STOPPED>((resolve) => {
+      onStop = () => resolve(STOPPED);
+    });
     const stop = (error: unknown) => {
       if (stopped) return;
       stopped = { error };
+      onStop();
       controller.abort(error);
       for (const channel of channels) channel.fail(error);
     };
@@ -235,7 +243,9 @@ class ErasureDriver implements StorageDriver {
         dataShards: this.dataShards,
         parityShards: this.parityShards,
       };
-      const writtenAt = Date.now();
+      // Strictly increasing per instance, so a put always looks newer than the one before it.
+      const writtenAt = Math.max(Date.now(), this.lastWrittenAt + 1);
+      this.lastWrittenAt = writtenAt;
       await Promise.all(
         channels.map((channel, shardIndex) =>
           channel.push(
@@ -248,15 +258,26 @@ class ErasureDriver implements StorageDriver {
       const limit = this.capabilities.maxObjectBytes ?? Number.POSITIVE_INFINITY;
       let valueBytes = 0;
       let stripeCount = 0;
-      for await (const stripe of fixedSizeChunks(body, this.stripeBytes)) {
-        if (stopped) break;
+      const stripes = fixedSizeChunks(body, this.stripeBytes)[Symbol.asyncIterator]();
+      while (true) {
+        // Race the caller's stream against a stop, so an abort is not held up by a body that stalls.
+        const next = await Promise.race([stripes.next(), stopSignal]);
+        if (next === STOPPED) {
+          stripes.return?.().catch(() => {});
+          break;
+        }
+        if (next.done) break;
+        const stripe = next.value;
         valueBytes += stripe.byteLength;
         if (valueBytes > limit) throw this.tooLarge(key);
+        if (options.size !== undefined && valueBytes > options.size) throw this.wrongSize(key, options.size);
         hash.update(stripe);
         const frames = encoder.encode(stripe, stripeCount++);
         await Promise.all(channels.map((channel, i) => channel.push(frames[i]!)));
       }
       if (!stopped) {
+        if (options.size !== undefined && valueBytes !== options.size)
+          throw this.wrongSize(key, options.size);
         const valueSha256 = hash.digest();
         await Promise.all(
           channels.map((channel, i) =>
@@ -432,6 +453,15 @@ class ErasureDriver implements StorageDriver {
       this.coders.set(id, coder);
     }
     return coder;
+  }
+
+  /** The body's length differs from `PutOptions.size`, which was passed on to the inner drivers. */
+  private wrongSize(key: string, size: number): IntegrityError {
+    return new IntegrityError(`The body's length differs from the ${size} bytes given as its size`, {
+      driver: this.name,
+      key,
+      hint: 'Pass the exact size, or none.',
+    });
   }
 
   private tooLarge(key: string): TooLargeError {

@@ -32,3 +32,20 @@ describe('with 1000-byte stripes and 3 + 1 shards', () => {
     },
   );
 });
+
+// Inner drivers with a 1 MiB limit: the erasure driver declares the largest value whose shards fit
+// (about 3 MiB with 3 data shards), and the suite checks the limit exactly.
+describe('with 1 MiB inner limits', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: () =>
+        createErasureDriver({
+          drivers: Array.from({ length: 4 }, () => createSkeletonDriver({ maxObjectBytes: 1024 * 1024 })),
+          dataShards: 3,
+          parityShards: 1,
+          stripeBytes: 256 * 1024,
+        }),
+    },
+  );
+});

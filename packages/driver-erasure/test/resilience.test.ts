@@ -168,6 +168,40 @@ describe('erasure driver over 4 data + 2 parity providers', () => {
     expect(same(await getValue(erasure, 'abort'), previous)).toBe(true);
   });
 
+  it('an abort while the body of the caller stalls ends the put at once and keeps the previous value', async () => {
+    const { erasure } = cluster(4, 2, { stripeBytes: STRIPE });
+    const previous = pattern(1000, 20);
+    await erasure.putMutable('stalled', previous);
+    const controller = new AbortController();
+    async function* body(): AsyncIterable<Uint8Array> {
+      yield pattern(STRIPE, 21);
+      controller.abort(new Error('test abort'));
+      await new Promise(() => {}); // never yields again
+    }
+    await assertRejectsWith(
+      erasure.putMutable('stalled', body(), { signal: controller.signal }),
+      ErrorCode.Aborted,
+      'erasure',
+    );
+    expect(same(await getValue(erasure, 'stalled'), previous)).toBe(true);
+  });
+
+  it('a body whose length differs from options.size is refused and the previous value kept', async () => {
+    const { erasure } = cluster(4, 2, { stripeBytes: STRIPE });
+    const previous = pattern(1000, 22);
+    await erasure.putMutable('sized', previous);
+    for (const size of [999, 1001, 10 * STRIPE]) {
+      await assertRejectsWith(
+        erasure.putMutable('sized', pattern(1000, 23), { size }),
+        ErrorCode.Integrity,
+        'erasure',
+      );
+      expect(same(await getValue(erasure, 'sized'), previous), `size ${size}`).toBe(true);
+    }
+    await erasure.putMutable('sized', pattern(1000, 23), { size: 1000 });
+    expect(same(await getValue(erasure, 'sized'), pattern(1000, 23))).toBe(true);
+  });
+
   it('with the default write quorum (all 6), one provider down fails the put and keeps the old value', async () => {
     const { erasure, chaos } = cluster(4, 2, { stripeBytes: STRIPE });
     const previous = pattern(VALUE_BYTES, 14);
