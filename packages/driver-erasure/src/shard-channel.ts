@@ -53,6 +53,8 @@ export class ShardChannel implements AsyncIterable<Uint8Array> {
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    // One-shot like any streamed body: a second reader would otherwise wait forever.
+    if (this.detached) throw new Error('This shard stream was already read; streamed bodies are one-shot');
     try {
       while (true) {
         if (this.failure) throw this.failure.error;
