@@ -245,7 +245,14 @@ export class StorageClient {
     const envelope = chosen.envelope!;
     // Envelope times are whole seconds: take the end of that second, so a tombstone signed in the same
     // second counts as older (refused as stale) rather than hiding this value.
-    await parts.versions.record(owner, dataId, envelope.version, envelope.timestamp * 1000 + 999);
+    const writtenAtMs = envelope.timestamp * 1000 + 999;
+    // Re-reading what the cache already holds needs no write (the common case: a get after own put).
+    const news =
+      envelope.version > known.version ||
+      (envelope.version === known.version &&
+        known.writtenAtMs !== undefined &&
+        writtenAtMs > known.writtenAtMs);
+    if (news) await parts.versions.record(owner, dataId, envelope.version, writtenAtMs);
     const { data, encrypted } = this.open(envelope.data, options.decrypt ?? true, { owner, dataId });
     return {
       dataId,
