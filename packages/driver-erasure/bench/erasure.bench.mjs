@@ -1,6 +1,7 @@
 // Put / get throughput of the erasure driver (k=4, m=2 over six in-memory skeleton drivers) beside
 // the raw Reed-Solomon encode of the same bytes in the same run. Run `pnpm build` first.
 // Usage: node bench/erasure.bench.mjs [reps]
+import { patternBytes as pattern } from '@blockstack-storage/conformance';
 import { readBody } from '@blockstack-storage/core';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { createWasmReedSolomonBinding } from '@shelby-protocol/reed-solomon';
@@ -10,18 +11,6 @@ const MiB = 1024 * 1024;
 const K = 4;
 const M = 2;
 const STRIPE = MiB;
-
-function pattern(length, seed) {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 async function* chunks(value) {
   for (let offset = 0; offset < value.byteLength; offset += MiB) yield value.subarray(offset, offset + MiB);

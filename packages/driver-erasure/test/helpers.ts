@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { patternBytes } from '@blockstack-storage/conformance';
 import { readBody, type StorageDriver } from '@blockstack-storage/core';
 import { type ChaosDriver, createChaosDriver } from '@blockstack-storage/driver-chaos';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
@@ -32,18 +33,8 @@ export function online(driver: ChaosDriver): void {
   driver.chaos.setRules([]);
 }
 
-/** Deterministic bytes that look random (so a misplaced piece changes the value). */
-export function pattern(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+/** Deterministic bytes that look random (so a misplaced piece changes the value): the suite's own. */
+export const pattern = patternBytes;
 
 export async function getValue(driver: StorageDriver, id: string): Promise<Uint8Array | null> {
   const object = await driver.getMutable(id);
