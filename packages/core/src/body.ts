@@ -17,29 +17,43 @@ export function bytesToStream(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 
 /**
  * Collects a body into one `Uint8Array`. For values known to be small (envelopes, zone files).
- * @throws TooLargeError when more than `maxBytes` arrive (the read stops there: no unbounded allocation).
+ * Give `context.size` when the provider reported the value's size (`StoredObject.size`): a value
+ * declared larger than `maxBytes` is refused before a byte is read, and its stream is let go.
+ * @throws TooLargeError when the declared size or the bytes that arrive exceed `maxBytes` (the read
+ *   stops there: no unbounded allocation).
  */
 export async function readBody(
   body: Body,
   maxBytes = Number.POSITIVE_INFINITY,
-  context: { driver?: string; key?: string } = {},
+  context: { driver?: string; key?: string; size?: number } = {},
 ): Promise<Uint8Array> {
+  const { size, ...where } = context;
   if (body instanceof Uint8Array) {
-    if (body.byteLength > maxBytes) throw tooLarge(maxBytes, context);
+    if (body.byteLength > maxBytes) throw tooLarge(maxBytes, where, body.byteLength);
     return body;
+  }
+  if (size !== undefined && size > maxBytes) {
+    // Reading a hostile 2 GiB object just to learn what its size already says wastes memory and time.
+    await Promise.resolve(body[Symbol.asyncIterator]().return?.()).catch(() => {});
+    throw tooLarge(maxBytes, where, size);
   }
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of body) {
     total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes, context);
+    if (total > maxBytes) throw tooLarge(maxBytes, where);
     chunks.push(chunk);
   }
   return concatBytes(chunks, total);
 }
 
-function tooLarge(maxBytes: number, context: { driver?: string; key?: string }): TooLargeError {
-  return new TooLargeError(`Value is larger than the ${maxBytes}-byte limit for this read`, context);
+function tooLarge(
+  maxBytes: number,
+  context: { driver?: string; key?: string },
+  size?: number,
+): TooLargeError {
+  const what = size === undefined ? 'Value is larger than' : `Value is ${size} bytes, larger than`;
+  return new TooLargeError(`${what} the ${maxBytes}-byte limit for this read`, context);
 }
 
 /** Concatenates chunks without an intermediate copy when there is only one. */

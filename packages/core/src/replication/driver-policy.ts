@@ -142,7 +142,8 @@ export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {
       runWithPolicy({ driver: name, key }, policy, options.signal, async (signal) => {
         const found = await op(key, { ...options, signal });
         if (found === null) return null;
-        const bytes = await readBody(found.body, maxReadBytes, { driver: name, key });
+        // The declared size lets readBody refuse an oversized value before reading any of it.
+        const bytes = await readBody(found.body, maxReadBytes, { driver: name, key, size: found.size });
         return { ...found, body: bytesToStream(bytes), size: bytes.byteLength } satisfies StoredObject;
       });
   const simple =

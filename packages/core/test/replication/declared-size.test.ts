@@ -1,0 +1,97 @@
+import { truncate } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import {
+  ErrorCode,
+  isStorageError,
+  readBody,
+  type StorageDriver,
+  sha256Hex,
+  withDriverPolicy,
+} from '../../src/index.js';
+import { newLedger, openUser, tempDrivers, text } from '../support/client-fixture.js';
+
+const MIB = 1024 * 1024;
+const TWO_GIB = 2 * 1024 * MIB;
+
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+/** Counts the bytes the layers above actually pull out of each get's body. */
+function countingReads(driver: StorageDriver): StorageDriver & { bytesRead(): number } {
+  let read = 0;
+  const counted = (body: AsyncIterable<Uint8Array>) =>
+    (async function* () {
+      for await (const chunk of body) {
+        read += chunk.byteLength;
+        yield chunk;
+      }
+    })();
+  const wrap =
+    (get: StorageDriver['getMutable']): StorageDriver['getMutable'] =>
+    async (key, options) => {
+      const found = await get(key, options);
+      return found === null ? null : { ...found, body: counted(found.body) };
+    };
+  return Object.assign(Object.create(driver) as StorageDriver, {
+    getMutable: wrap(driver.getMutable.bind(driver)),
+    getImmutable: wrap(driver.getImmutable.bind(driver)),
+    bytesRead: () => read,
+  });
+}
+
+describe('a stored object whose declared size exceeds the read limit', () => {
+  it('readBody refuses it before reading a byte', async () => {
+    let pulled = 0;
+    const body = (async function* () {
+      pulled++;
+      yield new Uint8Array(10);
+    })();
+    const error = await failure(readBody(body, 5, { driver: 'd', key: 'k', size: TWO_GIB }));
+    expect(isStorageError(error, ErrorCode.TooLarge)).toBe(true);
+    expect((error as Error).message).toContain(`${TWO_GIB} bytes`);
+    expect(pulled).toBe(0);
+  });
+
+  it('the policy layer refuses a 2 GiB sparse file in place of a stored object without reading it', async () => {
+    const [raw] = await tempDrivers([{ name: 'disk' }]);
+    await raw!.putMutable('big', text('small value'));
+    const file = raw!.pathOf('mutable/big');
+    await truncate(file, TWO_GIB); // sparse: takes no disk space
+    const counting = countingReads(raw!);
+    const driver = withDriverPolicy(counting, { maxReadBytes: 512 * MIB, retries: 0 });
+    const error = await failure(driver.getMutable('big'));
+    expect(isStorageError(error, ErrorCode.TooLarge)).toBe(true);
+    expect((error as Error).message).toContain('[disk]');
+    expect(counting.bytesRead()).toBe(0);
+    // A value within the limit still reads whole.
+    await truncate(file, 3 * MIB);
+    const found = await driver.getMutable('big');
+    expect((await readBody(found!.body)).byteLength).toBe(3 * MIB);
+    expect(counting.bytesRead()).toBe(3 * MIB);
+  });
+
+  it('openStorage: a get over three replicas of 2 GiB reads none of them', async () => {
+    const drivers = await tempDrivers([
+      { name: 'a', publicUrl: 'http://a.example' },
+      { name: 'b', publicUrl: 'http://b.example' },
+      { name: 'c', publicUrl: 'http://c.example' },
+    ]);
+    const counting = drivers.map((d) => countingReads(d));
+    const client = await openUser({
+      name: 'alice.id',
+      drivers: counting,
+      registry: await newLedger(),
+      policy: { retries: 0, timeoutMs: 5_000, maxReadBytes: 512 * MIB },
+    });
+    const data = text('release notes');
+    await client.putImmutable('notes', data);
+    for (const d of drivers) await truncate(d.pathOf(`immutable/${sha256Hex(data)}`), TWO_GIB);
+    const error = await failure(client.getImmutable('notes'));
+    expect(isStorageError(error)).toBe(true);
+    expect(counting.map((d) => d.bytesRead())).toEqual([0, 0, 0]);
+    await client.close();
+  });
+});
