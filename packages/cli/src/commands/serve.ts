@@ -1,10 +1,12 @@
 import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
-import { resolve } from 'node:path';
-import { ConfigurationError } from '@blockstack-storage/core';
+import { join, resolve } from 'node:path';
+import { type ClientConfig, ConfigurationError } from '@blockstack-storage/core';
 import { defaultDiskRoot } from '@blockstack-storage/driver-disk';
 import type { Command } from '../command.js';
+import { resolveIdentity } from '../identity.js';
 import { loadConfig } from '../load-config.js';
 import { createDiskFileServer } from '../serve/disk-file-server.js';
 import { UsageError } from '../usage-error.js';
@@ -17,7 +19,7 @@ export const serveCommand: Command = {
   summary: "serve the disk driver's root read-only over HTTP at its public_url",
   usage: 'serve [--port N] [--host ADDR] [--root DIR]',
   description:
-    "Serves the disk driver's root read-only over HTTP (GET and HEAD with Content-Length, ETag, Last-Modified, byte ranges and CORS), so what the disk driver stores is readable by others at its public_url. This is what lets the default config do mutable puts: a disk root that others can read is not local. Only /mutable/<id> and /immutable/<sha256> are served; directory listing, path traversal and symbolic links are refused. Runs until Ctrl-C.",
+    "Serves the disk driver's root read-only over HTTP (GET and HEAD with Content-Length, ETag, Last-Modified, byte ranges and CORS), so what the disk driver stores is readable by others at its public_url. This is what lets the default config do mutable puts: a disk root that others can read is not local. Only /mutable/<id> and /immutable/<sha256> are served, and only if they are regular files with a single link inside the root's own mutable/ and immutable/ directories; directory listing, path traversal, symbolic and hard links, and the data key are refused. Runs until Ctrl-C.",
   options: {
     port: {
       type: 'string',
@@ -45,8 +47,9 @@ export const serveCommand: Command = {
   async run({ options, out, signal, ...context }) {
     let root = options.root as string | undefined;
     let publicUrl: string | undefined;
+    let config: ClientConfig | undefined;
     if (root === undefined) {
-      const config = await loadConfig({ options, out, signal, ...context });
+      config = await loadConfig({ options, out, signal, ...context });
       const disk = config.driverSections.disk;
       if (disk === undefined) {
         throw new ConfigurationError(`${config.path}: the disk driver is not in storage_drivers`, {
@@ -59,8 +62,13 @@ export const serveCommand: Command = {
     root = resolve(root.replace(/^~(?=$|\/)/, homedir()));
     const port = parsePort(options.port as string | undefined, publicUrl);
     const host = (options.host as string | undefined) ?? '127.0.0.1';
+    if (config === undefined) {
+      // --root needs no config, but where there is one it says where the keys are.
+      config = await loadConfig({ options, out, signal, ...context }).catch(() => undefined);
+    }
     const server = createDiskFileServer({
       root,
+      secretFiles: await secretFiles(config),
       onRequest: (r) => out.detail(`${r.method} ${r.path} ${r.status}`),
     });
     server.listen(port, host);
@@ -103,6 +111,21 @@ export const serveCommand: Command = {
     return undefined;
   },
 };
+
+/**
+ * The files `serve` refuses whatever links lead to them: the configured data key and everything in
+ * the keys directory (else in the default one). Belt and braces: a link to them is refused anyway
+ * for having two names; this also covers a data_key configured inside the served root.
+ */
+async function secretFiles(config: ClientConfig | undefined): Promise<string[]> {
+  const keysDir = join(config?.metadataDir ?? join(homedir(), '.blockstack', 'metadata'), 'keys');
+  const files = (await readdir(keysDir).catch(() => [] as string[])).map((name) => join(keysDir, name));
+  if (config !== undefined) {
+    const identity = await resolveIdentity(config).catch(() => undefined);
+    if (identity !== undefined) files.push(identity.dataKeyPath);
+  }
+  return files;
+}
 
 function parsePort(value: string | undefined, publicUrl: string | undefined): number {
   if (value === undefined) {

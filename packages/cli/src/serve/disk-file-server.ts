@@ -1,13 +1,17 @@
-import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseByteRange } from './byte-range.js';
+import { openStoredObject } from './open-stored-object.js';
 
 /** Options of `createDiskFileServer`. */
 export interface DiskFileServerOptions {
   /** The disk driver's root (holding `mutable/` and `immutable/`). */
   root: string;
+  /**
+   * Files never served whatever links point at them, such as the data key (compared by device and
+   * inode, stat'd on each request).
+   */
+  secretFiles?: readonly string[];
   /** Called once per request after the response is sent (for --verbose logging). */
   onRequest?: (request: { method: string; path: string; status: number }) => void;
 }
@@ -24,13 +28,15 @@ const IMMUTABLE_SEGMENT = /^[0-9a-f]{64}$/;
  * A read-only HTTP server over a disk driver root, so what the disk driver stores is readable by
  * others at its `public_url`: GET and HEAD of `/mutable/<encoded id>` and `/immutable/<sha256>`, with
  * Content-Length, ETag (the driver's own), Last-Modified, conditional requests, single byte ranges
- * and CORS. Nothing else is reachable: other paths, traversal attempts, symbolic links and the temp
- * directory answer 404, and directories are never listed (403).
+ * and CORS. Nothing else is reachable: other paths, traversal attempts, symbolic links, hard links,
+ * anything but regular files, `secretFiles` and the temp directory answer 404, and directories are
+ * never listed (403). See `openStoredObject` for what makes a file servable.
  */
 export function createDiskFileServer(options: DiskFileServerOptions): Server {
   const root = resolve(options.root);
+  const secretFiles = options.secretFiles ?? [];
   return createServer((request, response) => {
-    serve(root, request, response)
+    serve(root, secretFiles, request, response)
       .catch(() => {
         if (!response.headersSent) send(response, 500, 'Internal error\n');
         else response.destroy();
@@ -45,7 +51,12 @@ export function createDiskFileServer(options: DiskFileServerOptions): Server {
   });
 }
 
-async function serve(root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function serve(
+  root: string,
+  secretFiles: readonly string[],
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const method = request.method ?? 'GET';
   if (method === 'OPTIONS') {
     response.writeHead(204, {
@@ -66,26 +77,15 @@ async function serve(root: string, request: IncomingMessage, response: ServerRes
     send(response, 403, 'Directory listing is disabled\n');
     return;
   }
-  const file = resolveFile(root, path);
-  if (file === undefined) {
+  const file = parseObjectPath(path);
+  const opened = file && (await openStoredObject(root, file.kind, file.segment, secretFiles));
+  if (file === undefined || opened === undefined) {
     send(response, 404, 'Not found\n');
     return;
   }
-  let handle: FileHandle;
-  try {
-    // O_NOFOLLOW: the driver never writes symbolic links, so one is never served.
-    handle = await open(file.path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch {
-    send(response, 404, 'Not found\n');
-    return;
-  }
+  const { handle, info } = opened;
   let streaming = false;
   try {
-    const info = await handle.stat({ bigint: true });
-    if (!info.isFile()) {
-      send(response, 404, 'Not found\n');
-      return;
-    }
     const size = Number(info.size);
     // The same formula as the disk driver, so a client's etag and the HTTP ETag agree.
     const etag = `"${info.ino.toString(16)}-${info.size.toString(16)}-${info.mtimeNs.toString(16)}"`;
@@ -143,10 +143,7 @@ async function serve(root: string, request: IncomingMessage, response: ServerRes
   }
 }
 
-function resolveFile(
-  root: string,
-  rawPath: string,
-): { path: string; kind: 'mutable' | 'immutable' } | undefined {
+function parseObjectPath(rawPath: string): { kind: 'mutable' | 'immutable'; segment: string } | undefined {
   const match = /^\/(mutable|immutable)\/([^/]+)$/.exec(rawPath);
   if (!match) return undefined;
   const kind = match[1] as 'mutable' | 'immutable';
@@ -158,7 +155,7 @@ function resolveFile(
   }
   // Checked after decoding, so %2e%2e and %2f cannot smuggle a traversal past the pattern.
   if (!(kind === 'mutable' ? MUTABLE_SEGMENT : IMMUTABLE_SEGMENT).test(segment)) return undefined;
-  return { path: join(root, kind, segment), kind };
+  return { kind, segment };
 }
 
 function notModified(request: IncomingMessage, etag: string, modified: Date): boolean {
