@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { bytesToHex, hexToBytes } from '../crypto/hex.js';
 import { ConfigurationError, ConflictError, PermissionError } from '../errors.js';
+import { type RegularFileRead, readRegularFile } from '../regular-file.js';
 import { syncDirectory } from '../sync-directory.js';
 import { type DataKeyPair, publicKeyFromPrivate } from './data-key.js';
 
@@ -63,33 +64,42 @@ export async function saveDataKey(
   await syncDirectory(dir);
 }
 
+/** Larger than any key file `saveDataKey` writes (about 200 bytes); bigger files are not read. */
+const MAX_KEY_FILE_BYTES = 64 * 1024;
+
 /**
  * Reads a data keypair written by `saveDataKey`, checking that the public key matches the private key.
- * @throws ConfigurationError when the file is missing or malformed (naming the path, never the key);
- *   PermissionError when group or others can read it (POSIX), like ssh does.
+ * Never blocks: a FIFO, directory, socket or device in place of the file is refused at once.
+ * @throws ConfigurationError when the file is missing, not a regular file, or malformed (naming the
+ *   path, never the key); PermissionError when group or others can read it (POSIX), like ssh does.
  */
 export async function loadDataKey(path: string): Promise<DataKeyPair> {
-  let text: string;
+  const hint = 'Create one with generateDataKeyPair and saveDataKey, or point the config at the right file.';
+  let read: RegularFileRead;
   try {
-    const info = await stat(path);
-    if (process.platform !== 'win32' && (info.mode & 0o077) !== 0) {
-      throw new PermissionError(
-        `The data key file ${path} is readable by other users (mode ${(info.mode & 0o777).toString(8)})`,
-        { hint: `Run: chmod 600 ${path}` },
-      );
-    }
-    text = await readFile(path, 'utf8');
+    read = await readRegularFile(path, MAX_KEY_FILE_BYTES);
   } catch (error) {
-    if (error instanceof PermissionError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigurationError(`Cannot read the data key file ${path}`, { cause: error, hint });
+  }
+  if (read.kind === 'missing') throw new ConfigurationError(`No data key file at ${path}`, { hint });
+  if (read.kind === 'not-regular') {
+    throw new ConfigurationError(`The data key file ${path} is ${read.what}, not a regular file`, {
+      hint: 'Replace it with the key file saveDataKey (or "blockstack-storage init") wrote, or point the config at it.',
+    });
+  }
+  if (read.kind === 'too-large') {
     throw new ConfigurationError(
-      code === 'ENOENT' ? `No data key file at ${path}` : `Cannot read the data key file ${path}`,
-      {
-        cause: error,
-        hint: 'Create one with generateDataKeyPair and saveDataKey, or point the config at the right file.',
-      },
+      `The data key file ${path} is ${read.size} bytes; a key file is a few hundred bytes`,
+      { hint: 'Restore it from a backup; the file must hold the JSON written by saveDataKey.' },
     );
   }
+  if (process.platform !== 'win32' && (read.info.mode & 0o077) !== 0) {
+    throw new PermissionError(
+      `The data key file ${path} is readable by other users (mode ${(read.info.mode & 0o777).toString(8)})`,
+      { hint: `Run: chmod 600 ${path}` },
+    );
+  }
+  const text = read.bytes.toString('utf8');
   const malformed = (what: string): ConfigurationError =>
     new ConfigurationError(`The data key file ${path} is malformed: ${what}`, {
       hint: 'Restore it from a backup; the file must hold the JSON written by saveDataKey.',

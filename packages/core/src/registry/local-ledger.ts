@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hash160 } from '../crypto/hash.js';
 import { bytesToHex } from '../crypto/hex.js';
@@ -12,6 +12,7 @@ import {
   TooLargeError,
   UnavailableError,
 } from '../errors.js';
+import { fileKind, readRegularFile } from '../regular-file.js';
 import { syncDirectory } from '../sync-directory.js';
 import { acquireFileLock } from './file-lock.js';
 import { GENESIS_HASH, ledgerRecordLine, makeLedgerRecord, parseLedgerLine } from './ledger-record.js';
@@ -36,6 +37,8 @@ export interface LocalLedger extends NameRegistry {
 }
 
 export const DEFAULT_MAX_ZONE_FILE_BYTES = 40960;
+/** `head.json` is one short JSON line; anything much bigger is not one. */
+const MAX_HEAD_BYTES = 4096;
 const NAME = /^[a-z0-9_+-]+(\.[a-z0-9_+-]+){1,2}$/;
 
 /**
@@ -215,7 +218,11 @@ class Ledger implements LocalLedger {
   async #catchUp(holdingLock: boolean): Promise<void> {
     let size: number;
     try {
-      size = (await stat(this.path)).size;
+      const info = await stat(this.path);
+      // A FIFO here would block the append's open() (and its size says nothing about its records).
+      if (!info.isFile())
+        throw this.#corrupt(this.#records.length, `it is ${fileKind(info)}, not a regular file`);
+      size = info.size;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       size = 0;
@@ -270,14 +277,21 @@ class Ledger implements LocalLedger {
   }
 
   async #checkHead(): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(this.#headPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    const read = await readRegularFile(this.#headPath, MAX_HEAD_BYTES);
+    if (read.kind === 'missing') {
       if (this.#records.length === 0) return;
       throw this.#corrupt(this.#records.length, `${this.#headPath} is missing`);
     }
+    if (read.kind === 'not-regular') {
+      throw this.#corrupt(this.#records.length, `${this.#headPath} is ${read.what}, not a regular file`);
+    }
+    if (read.kind === 'too-large') {
+      throw this.#corrupt(
+        this.#records.length,
+        `${this.#headPath} is ${read.size} bytes (not a head record)`,
+      );
+    }
+    const text = read.bytes.toString('utf8');
     let head: { seq?: unknown; hash?: unknown };
     try {
       head = JSON.parse(text);
@@ -331,14 +345,10 @@ class Ledger implements LocalLedger {
   }
 
   async #readZoneFile(zoneFileHash: string): Promise<string | null> {
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(this.#zonePath(zoneFileHash));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
-    if (bytesToHex(hash160(bytes)) !== zoneFileHash) {
+    const read = await readRegularFile(this.#zonePath(zoneFileHash), this.#maxZoneFileBytes);
+    if (read.kind === 'missing') return null;
+    // A FIFO, a directory or an oversized file cannot be the zone file the ledger recorded.
+    if (read.kind !== 'file' || bytesToHex(hash160(read.bytes)) !== zoneFileHash) {
       throw new IntegrityError(
         `The zone file ${this.#zonePath(zoneFileHash)} does not match its hash (edited)`,
         {
@@ -346,7 +356,7 @@ class Ledger implements LocalLedger {
         },
       );
     }
-    return bytes.toString('utf8');
+    return read.bytes.toString('utf8');
   }
 
   #zonePath(zoneFileHash: string): string {
