@@ -89,6 +89,7 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
   let counts: Record<string, number> = {};
   let ruleCalls = new Map<number, number>();
   let keyCalls = new Map<string, number>();
+  let lostWrites = 0;
 
   interface Decision {
     fault: Fault;
@@ -193,12 +194,15 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
       bytes = await collect(body);
       toStore = bytes;
     }
-    if (decision?.fault.kind === 'lostWrite') {
+    if (decision?.fault.kind === 'lostWrite' && (await conditionHolds(kind, key, opts))) {
       report(decision, 'acknowledged, not stored');
       if (opts.signal?.aborted) throw new AbortedError('Operation aborted', { driver: name, key });
       if (!(body instanceof Uint8Array) && bytes === undefined) for await (const _ of body) void _;
       const url = kind === 'mutable' ? inner.mutableUrl?.(key) : undefined;
-      return url === undefined ? {} : { url };
+      // A driver with conditional writes returns an etag from every put. This one matches no stored
+      // value, so a conditional write based on the lost one fails with ConflictError, as it should.
+      const etag = inner.capabilities.conditionalWrites ? `"chaos-lost-${++lostWrites}"` : undefined;
+      return { ...(url === undefined ? {} : { url }), ...(etag === undefined ? {} : { etag }) };
     }
     if (decision?.fault.kind === 'flippedBytes') {
       bytes ??= await collect(body);
@@ -211,9 +215,30 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
       kind === 'mutable'
         ? await inner.putMutable(key, toStore, opts)
         : await inner.putImmutable(key, toStore, opts);
-    if (bytes !== undefined) history.record(kind, key, bytes);
+    if (bytes !== undefined) history.record(kind, key, bytes, result.etag);
     afterError(decision, operation, key);
     return result;
+  };
+
+  /**
+   * Whether a lost write may be injected into this put: always for a plain put; for a conditional put
+   * only when its condition holds now (checked against the inner driver). A conditional put whose
+   * condition fails goes to the inner driver, which refuses it: acknowledging it would tell the
+   * caller it won a race it lost. (Between this check and the acknowledgement another writer may
+   * write; the lost write then reads as one that landed first and was rolled back, which is what a
+   * lost write is.) When the condition cannot be checked (no etag on the stored value), no fault.
+   */
+  const conditionHolds = async (kind: DataKind, key: string, opts: PutOptions): Promise<boolean> => {
+    if (opts.ifMatch === undefined && opts.ifNoneMatch === undefined) return true;
+    // The inner driver refuses conditional writes it does not support; let it say so.
+    if (!inner.capabilities.conditionalWrites) return false;
+    const current =
+      kind === 'mutable'
+        ? await inner.getMutable(key, { signal: opts.signal })
+        : await inner.getImmutable(key, { signal: opts.signal });
+    if (current !== null) await current.body[Symbol.asyncIterator]().return?.();
+    if (opts.ifNoneMatch === '*' && current !== null) return false;
+    return opts.ifMatch === undefined || current?.etag === opts.ifMatch;
   };
 
   const get = async (
@@ -230,8 +255,12 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
       if (older.length > 0) {
         const pick = Math.floor(decision.random() * older.length);
         report(decision, `returned stored value ${pick + 1} of ${older.length + 1}`);
-        const bytes = older[pick]!.slice();
-        return { body: bytesToStream(bytes), size: bytes.byteLength };
+        const { bytes: stored, etag } = older[pick]!;
+        const bytes = stored.slice();
+        // With the etag it was stored under, as a lagging replica answers: a conditional write based
+        // on a stale read then fails, as it would against the real provider.
+        const stale: StoredObject = { body: bytesToStream(bytes), size: bytes.byteLength };
+        return etag === undefined ? stale : { ...stale, etag };
       }
     }
     const found = await read();

@@ -187,6 +187,69 @@ describe('lost writes', () => {
   });
 });
 
+describe('conditional writes through the chaos driver', () => {
+  it('pass the options through: a failed condition is refused with ConflictError', async () => {
+    const driver = chaos([]);
+    expect(driver.capabilities.conditionalWrites).toBe(true);
+    const first = await driver.putMutable('k', enc('v1'), { ifNoneMatch: '*' });
+    expect(first.etag).toBeDefined();
+    await expect(driver.putMutable('k', enc('v2'), { ifNoneMatch: '*' })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+    await expect(driver.putMutable('k', enc('v2'), { ifMatch: '"other"' })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+    await driver.putMutable('k', enc('v2'), { ifMatch: first.etag });
+    expect(await text(await driver.getMutable('k'))).toBe('v2');
+  });
+
+  it('a lost write never acknowledges a conditional put whose condition fails', async () => {
+    const driver = chaos([{ fault: { kind: 'lostWrite' }, operations: ['putMutable'], probability: 1 }]);
+    await driver.inner.putMutable('k', enc('v1'));
+    await expect(driver.putMutable('k', enc('v2'), { ifNoneMatch: '*' })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+    await expect(driver.putMutable('k', enc('v2'), { ifMatch: '"stale"' })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+    expect(driver.chaos.counts().lostWrite).toBeUndefined();
+    expect(await text(await driver.getMutable('k'))).toBe('v1');
+  });
+
+  it('a lost conditional put whose condition holds is acknowledged with an etag that matches nothing', async () => {
+    const driver = chaos([{ fault: { kind: 'lostWrite' }, operations: ['putMutable'], schedule: [0] }]);
+    const stored = await driver.inner.putMutable('k', enc('v1'));
+    const lost = await driver.putMutable('k', enc('v2'), { ifMatch: stored.etag });
+    expect(driver.chaos.counts().lostWrite).toBe(1);
+    expect(lost.etag).toBeDefined();
+    expect(lost.etag).not.toBe(stored.etag);
+    expect(await text(await driver.getMutable('k'))).toBe('v1');
+    // A write based on the lost one finds the provider's real state: refused.
+    await expect(driver.putMutable('k', enc('v3'), { ifMatch: lost.etag })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+    await driver.putMutable('k', enc('v3'), { ifMatch: stored.etag });
+    expect(await text(await driver.getMutable('k'))).toBe('v3');
+  });
+
+  it('a stale read carries the etag its value was stored under, so a write based on it is refused', async () => {
+    const driver = chaos([{ fault: { kind: 'staleRead' }, operations: ['getMutable'], schedule: [0] }]);
+    const first = await driver.putMutable('k', enc('v1'));
+    await driver.putMutable('k', enc('v2'));
+    const stale = (await driver.getMutable('k'))!;
+    expect(dec(await readBody(stale.body))).toBe('v1');
+    expect(stale.etag).toBe(first.etag);
+    await expect(driver.putMutable('k', enc('v3'), { ifMatch: stale.etag })).rejects.toMatchObject({
+      code: ErrorCode.Conflict,
+    });
+  });
+
+  it('a lost put on a driver with conditional writes still returns an etag', async () => {
+    const driver = chaos([{ fault: { kind: 'lostWrite' }, operations: ['putMutable'], schedule: [0] }]);
+    expect((await driver.putMutable('k', enc('v1'))).etag).toMatch(/^"chaos-lost-/);
+  });
+});
+
 describe('torn and flipped bytes', () => {
   const value = enc('0123456789abcdefghijklmnopqrstuvwxyz');
 
