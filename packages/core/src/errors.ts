@@ -93,9 +93,13 @@ export class InvalidKeyError extends StorageError {
 
 /** A conditional write's precondition failed, or a concurrent writer won. */
 export class ConflictError extends StorageError {
-  constructor(message: string, options: StorageErrorOptions = {}) {
-    super(ErrorCode.Conflict, message, options);
+  /** When a versioned write lost to a newer copy: that copy's version. */
+  readonly newerVersion: number | undefined;
+  constructor(message: string, options: StorageErrorOptions & { newerVersion?: number } = {}) {
+    const { newerVersion, ...rest } = options;
+    super(ErrorCode.Conflict, message, rest);
     this.name = 'ConflictError';
+    this.newerVersion = newerVersion;
   }
 }
 

@@ -5,6 +5,7 @@ export * from './errors.js';
 export * from './key-value-driver.js';
 export * from './keys.js';
 export * from './sync-directory.js';
+export { acquireFileLock, type HeldLock } from './registry/file-lock.js';
 export * from './config/index.js';
 export * from './crypto/index.js';
 export * from './identity/index.js';

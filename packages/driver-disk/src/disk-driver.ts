@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { constants, type ReadStream } from 'node:fs';
-import { mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import {
   AbortedError,
+  acquireFileLock,
   type Body,
   bodyChunks,
   bytesToStream,
   ConfigurationError,
+  ConflictError,
   createKeyValueDriver,
   type DriverCapabilities,
   type DriverFactoryContext,
@@ -36,10 +38,19 @@ export interface DiskDriverOptions {
   maxObjectBytes?: number;
   /** Skip fsync (tests and benchmarks only: a crash may then lose acknowledged writes). */
   unsafeNoFsync?: boolean;
+  /**
+   * Create `root` (and its parents) when it does not exist. Default false: a missing root is an
+   * unavailable provider (a disk that is not mounted), never silently replaced by an empty one.
+   * `blockstack-storage init` creates the root it configures.
+   */
+  createRoot?: boolean;
 }
 
 export const DISK_DRIVER_NAME = 'disk';
 const TEMP_DIR = '.tmp';
+const LOCK_DIR = '.locks';
+/** A lock is held only around compare-and-rename (microseconds), so a long wait means a stuck peer. */
+const LOCK_TIMEOUT_MS = 10_000;
 const SMALL_READ_BYTES = 4n * 1024n * 1024n;
 
 /** The default root, `~/.blockstack/storage-disk`, as the 2017 disk driver used. */
@@ -55,6 +66,14 @@ export function defaultDiskRoot(): string {
  * fsynced, renamed over the target, and the directory fsynced. A crash leaves the old value or the new
  * one, never a part; a reader never sees a partly written file. Read-your-writes comes from the file
  * system (rename is atomic and immediately visible).
+ *
+ * Conditional writes: the rename (and a delete) happens under a per-key lock file in `root/.locks`,
+ * after comparing the current file's etag with `ifMatch` / `ifNoneMatch`, so of two processes
+ * replacing the same etag only one wins. The lock is held only for the compare and the rename; a lock
+ * left by a killed process is broken (see core's `acquireFileLock`). Locks are per host: two machines
+ * sharing one root over a network file system are not serialised.
+ *
+ * A root that does not exist is an unavailable provider (`UnavailableError`), unless `createRoot`.
  */
 export function createDiskDriver(options: DiskDriverOptions = {}): StorageDriver {
   return createKeyValueDriver(new DiskBackend(options));
@@ -95,19 +114,21 @@ class DiskBackend implements KeyValueBackend {
   private readonly root: string;
   private readonly publicUrl: string | undefined;
   private readonly fsync: boolean;
+  private readonly createRoot: boolean;
   private initialized: Promise<void> | undefined;
 
   constructor(options: DiskDriverOptions) {
     this.root = resolve(options.root ?? defaultDiskRoot());
     this.publicUrl = options.publicUrl?.replace(/\/+$/, '');
     this.fsync = !options.unsafeNoFsync;
+    this.createRoot = options.createRoot ?? false;
     this.capabilities = {
       mutable: true,
       immutable: true,
       visibility: this.publicUrl ? 'public' : 'local',
       publicUrls: this.publicUrl !== undefined,
       list: true,
-      conditionalWrites: false,
+      conditionalWrites: true,
       maxObjectBytes: options.maxObjectBytes,
       readYourWrites: 'provider',
     };
@@ -121,10 +142,35 @@ class DiskBackend implements KeyValueBackend {
     return this.initialized;
   }
 
+  /** Every operation re-checks that the root is there: a disk unmounted after init is unavailable too. */
+  private async ready(): Promise<void> {
+    await this.init();
+    await this.assertRootPresent();
+  }
+
   private async prepare(): Promise<void> {
-    for (const dir of ['mutable', 'immutable', TEMP_DIR])
+    if (this.createRoot) await mkdir(this.root, { recursive: true });
+    await this.assertRootPresent();
+    for (const dir of ['mutable', 'immutable', TEMP_DIR, LOCK_DIR])
       await mkdir(join(this.root, dir), { recursive: true });
     await this.removeOrphanTempFiles();
+  }
+
+  private async assertRootPresent(): Promise<void> {
+    const info = await stat(this.root).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (info === undefined) {
+      throw new UnavailableError(`The [disk] root ${this.root} does not exist`, {
+        driver: this.name,
+        retryable: false,
+        hint: 'Mount the disk that holds it, or fix root in the config; a new root is created by `blockstack-storage init` (or mkdir -p).',
+      });
+    }
+    if (!info.isDirectory()) {
+      throw new ConfigurationError(`The [disk] root ${this.root} is not a directory`, { driver: this.name });
+    }
   }
 
   /** Temp files of crashed writers (their pid is gone) would otherwise accumulate forever. */
@@ -145,7 +191,7 @@ class DiskBackend implements KeyValueBackend {
   }
 
   async put(key: string, body: Body, options: PutOptions): Promise<PutResult> {
-    await this.init();
+    await this.ready();
     const target = this.pathOf(key);
     const temp = join(this.root, TEMP_DIR, `${process.pid}-${randomBytes(8).toString('hex')}`);
     const limit = this.capabilities.maxObjectBytes ?? Number.POSITIVE_INFINITY;
@@ -168,12 +214,16 @@ class DiskBackend implements KeyValueBackend {
       if (options.signal?.aborted)
         throw new AbortedError('Put aborted', { driver: this.name, cause: options.signal.reason });
       if (this.fsync) await handle.sync();
+      // The etag is read from the handle before the rename: once renamed, another writer may replace it.
+      const etag = etagOf(await handle.stat({ bigint: true }));
       await handle.close();
-      await rename(temp, target);
-      renamed = true;
+      await this.underLock(key, async () => {
+        await this.checkCondition(key, target, options);
+        await rename(temp, target);
+        renamed = true;
+      });
       if (this.fsync) await syncDirectory(join(target, '..'));
-      const info = await stat(target, { bigint: true });
-      return { etag: etagOf(info), ...(this.publicUrl ? { url: this.url(key) } : {}) };
+      return { etag, ...(this.publicUrl ? { url: this.url(key) } : {}) };
     } catch (error) {
       throw mapFsError(error, target);
     } finally {
@@ -185,7 +235,7 @@ class DiskBackend implements KeyValueBackend {
   }
 
   async get(key: string): Promise<StoredObject | null> {
-    await this.init();
+    await this.ready();
     const path = this.pathOf(key);
     let handle: Awaited<ReturnType<typeof open>>;
     try {
@@ -215,19 +265,58 @@ class DiskBackend implements KeyValueBackend {
   }
 
   async delete(key: string): Promise<void> {
-    await this.init();
+    await this.ready();
     const path = this.pathOf(key);
+    // Under the key's lock, so a delete cannot slip between a conditional put's compare and rename.
+    const removed = await this.underLock(key, async () => {
+      try {
+        await unlink(path);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw mapFsError(error, path);
+      }
+    });
+    if (removed && this.fsync) await syncDirectory(join(path, '..'));
+  }
+
+  /** Runs `op` holding the per-key lock (keys are `[a-z0-9_.~/-]`, so `@` for `/` is injective). */
+  private async underLock<T>(key: string, op: () => Promise<T>): Promise<T> {
+    const lock = await acquireFileLock(
+      join(this.root, LOCK_DIR, key.replaceAll('/', '@')),
+      LOCK_TIMEOUT_MS,
+      'Another process holds this key of the [disk] root; retry.',
+    );
     try {
-      await unlink(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw mapFsError(error, path);
+      return await op();
+    } finally {
+      await lock.release();
     }
-    if (this.fsync) await syncDirectory(join(path, '..'));
+  }
+
+  /** @throws ConflictError when the current file does not satisfy `ifMatch` / `ifNoneMatch`. */
+  private async checkCondition(key: string, target: string, options: PutOptions): Promise<void> {
+    if (options.ifMatch === undefined && options.ifNoneMatch === undefined) return;
+    const info = await lstat(target, { bigint: true }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    const current = info === undefined ? undefined : etagOf(info);
+    if (options.ifNoneMatch === '*' && current !== undefined) {
+      throw new ConflictError('A value already exists (ifNoneMatch: *)', { driver: this.name, key });
+    }
+    if (options.ifMatch !== undefined && current !== options.ifMatch) {
+      throw new ConflictError(
+        current === undefined
+          ? 'The value to replace (ifMatch) no longer exists'
+          : 'The value changed since it was read (ifMatch)',
+        { driver: this.name, key },
+      );
+    }
   }
 
   async *list(prefix: string): AsyncIterable<string> {
-    await this.init();
+    await this.ready();
     const dir = join(this.root, prefix.replace(/\/$/, ''));
     for await (const entry of await opendir(dir)) {
       if (entry.isFile()) yield `${prefix}${entry.name}`;

@@ -71,6 +71,7 @@ export const initCommand: Command = {
     const base = dirname(configPath);
     const metadataDir = join(base, 'metadata');
     const keyPath = defaultDataKeyPath(metadataDir, name);
+    const diskRoot = join(base, 'storage-disk');
     let publicKey = '';
     if (!force) {
       for (const [what, path] of [
@@ -87,13 +88,15 @@ export const initCommand: Command = {
     const text = configText({
       name,
       metadataDir,
-      root: join(base, 'storage-disk'),
+      root: diskRoot,
       publicUrl: publicUrl.replace(/\/+$/, ''),
     });
     // Validated with the same rules as every later load before it is written.
     const config = parseClientConfig(text, { path: configPath, env });
     await mkdir(base, { recursive: true, mode: 0o700 });
     await mkdir(join(metadataDir, 'keys'), { recursive: true, mode: 0o700 });
+    // The disk driver never creates a missing root (that would hide an unmounted disk): init does.
+    await mkdir(diskRoot, { recursive: true, mode: 0o700 });
     const ledger = await openLocalLedger(config.metadataDir);
     let txid: string;
     let operation: 'NAME_REGISTRATION' | 'NAME_UPDATE';

@@ -50,7 +50,21 @@ export async function verifyCopy(
       },
     };
   }
-  if (bytes === null) return { report: { source: source.name, status: 'missing' } };
+  return verifyStoredBytes(source.name, bytes, publicKey, fqDataId, knownVersion);
+}
+
+/**
+ * Verifies the bytes one source holds (`null`: absent) as a bsk2 envelope signed by `publicKey` for
+ * exactly `fqDataId`, or a tombstone of it. Never throws: failures become the report's status.
+ */
+export function verifyStoredBytes(
+  source: string,
+  bytes: Uint8Array | null,
+  publicKey: Uint8Array,
+  fqDataId: string,
+  knownVersion: number,
+): VerifiedCopy {
+  if (bytes === null) return { report: { source, status: 'missing' } };
   try {
     if (startsWith(bytes, TOMBSTONE_PREFIX)) {
       const tombstone = verifyTombstone(bytes, publicKey);
@@ -59,14 +73,14 @@ export async function verifyCopy(
           `The tombstone is for ${JSON.stringify(tombstone.fqDataId)}, not this datum`,
         );
       }
-      return { report: { source: source.name, status: 'tombstone' }, tombstoneMillis: tombstone.millis };
+      return { report: { source, status: 'tombstone' }, tombstoneMillis: tombstone.millis };
     }
     const envelope = verifyMutableEnvelope(bytes, publicKey, { fqDataId });
     const status = envelope.version < knownVersion ? 'stale' : 'valid';
-    return { report: { source: source.name, status, version: envelope.version }, envelope };
+    return { report: { source, status, version: envelope.version }, envelope };
   } catch (error) {
-    const failure = isStorageError(error) ? error : asStorageError(error, { driver: source.name });
-    return { report: { source: source.name, status: 'invalid', error: failure } };
+    const failure = isStorageError(error) ? error : asStorageError(error, { driver: source });
+    return { report: { source, status: 'invalid', error: failure } };
   }
 }
 
@@ -119,8 +133,9 @@ export async function readFirst(
  * go back from a newer value to "deleted". Timestamps come from the writers' clocks: a deleter whose
  * clock is behind makes readers see `StaleDataError` rather than a wrong `null`.
  *
- * @returns `{ deletedAtMs }` when the datum is absent or deleted (the caller records the deletion as a
- *   version above `known.version`, so a stale copy of the deleted value cannot come back).
+ * @returns `{ deletedAtMs }` when a tombstone shows the datum deleted (the caller records the deletion
+ *   as a version above `known.version`, so a stale copy of the deleted value cannot come back); `{}`
+ *   when it is absent everywhere without a tombstone (nothing is recorded: absence proves nothing).
  * @throws StaleDataError when only copies older than the known version exist (naming the versions
  *   seen); IntegrityError when copies exist but none verifies; UnavailableError when a source failed
  *   while the client knows the datum exists, or when no source could be read.
@@ -177,7 +192,8 @@ export function noValidCopy(
       hint: 'Retry when the failing drivers are back.',
     });
   }
-  return { deletedAtMs: Date.now() };
+  // Absent everywhere, no tombstone: never written, or every provider lost it or is empty right now.
+  return {};
 }
 
 /** Reports of copies, for results and errors. */

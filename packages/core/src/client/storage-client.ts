@@ -7,6 +7,7 @@ import { signMutableEnvelope, signTombstone } from '../envelope/index.js';
 import {
   AbortedError,
   ConfigurationError,
+  ConflictError,
   ErrorCode,
   IntegrityError,
   isStorageError,
@@ -14,6 +15,7 @@ import {
   PermissionError,
   type StorageError,
   TooLargeError,
+  throwIfAborted,
   UnavailableError,
 } from '../errors.js';
 import { redactUrl } from '../http/http-get.js';
@@ -41,6 +43,16 @@ import {
 } from '../zonefile/index.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { type CopySource, noValidCopy, readFirst, readNewest, reportsOf } from './mutable-read.js';
+import {
+  type CopyVerdict,
+  deleteVerdict,
+  type HeldCopy,
+  highestVersion,
+  putVerdict,
+  readHeldCopy,
+  type WriteTarget,
+  writeCopy,
+} from './mutable-write.js';
 import { mutableUrlsFor, urlPrefixOf, withPublishedUrls } from './published-urls.js';
 import type {
   CopyReport,
@@ -149,7 +161,13 @@ export class StorageClient {
       local: [...parts.local],
       where: parts.configWhere,
     });
-    const version = (await parts.versions.get(this.name, dataId)) + 1;
+    const target = this.writeTarget(dataId, options.signal);
+    // The next version is above what this machine knows and what any driver holds now, so a machine
+    // with an empty cache writes over version 3 with version 4, never with version 1.
+    const held = await this.readHeldCopies(target);
+    throwIfAborted(options.signal, { key: dataId });
+    const known = await parts.versions.get(this.name, dataId);
+    const version = await parts.versions.claim(this.name, dataId, Math.max(known, highestVersion(held)) + 1);
     const writtenAtMs = Date.now();
     const payload = options.public
       ? data
@@ -161,7 +179,7 @@ export class StorageClient {
       parts.keyPair.privateKey,
     );
     this.assertReadable(envelope.byteLength, dataId);
-    const report = await parts.coordinator.put('mutable', dataId, envelope, options.signal);
+    const report = await this.writeCopies(target, envelope, putVerdict(version, envelope), held);
     assertWritten(report, 'putMutable', dataId, options.signal);
     await parts.versions.record(this.name, dataId, version, writtenAtMs);
 
@@ -234,9 +252,10 @@ export class StorageClient {
     const { chosen, copies } = await read(sources, publicKey, fqDataId, known.version, options.signal);
     if (chosen === undefined) {
       const { deletedAtMs } = noValidCopy(copies, known, { key: dataId, owner });
-      // Seen deleted: like deleteMutable, count the deletion as a version, so a stale copy of the
-      // deleted value cannot come back to this client.
-      if (known.version > 0 && !known.deleted) {
+      // A tombstone seen: like deleteMutable, count the deletion as a version, so a stale copy of the
+      // deleted value cannot come back to this client. Finding nothing proves nothing (an empty or
+      // unmounted provider looks the same), so it is not recorded: the value reads again when it is back.
+      if (deletedAtMs !== undefined && known.version > 0 && !known.deleted) {
         await parts.versions.record(owner, dataId, known.version + 1, deletedAtMs, true);
       }
       return null;
@@ -281,16 +300,68 @@ export class StorageClient {
 
   private async deleteMutableNow(dataId: string, signal: AbortSignal | undefined): Promise<DeleteResult> {
     const { parts } = this;
+    const target = this.writeTarget(dataId, signal);
+    const held = await this.readHeldCopies(target);
     const known = await parts.versions.get(this.name, dataId);
+    const upTo = Math.max(known, highestVersion(held));
     const deletedAtMs = Date.now();
     const tombstone = new TextEncoder().encode(
       signTombstone(this.fqDataId(dataId), parts.keyPair.privateKey, deletedAtMs),
     );
-    const tombstones = await parts.coordinator.put('mutable', dataId, tombstone, signal);
-    const deleted = await parts.coordinator.delete('mutable', dataId, signal);
-    assertWritten(deleted, 'deleteMutable', dataId, signal);
-    await parts.versions.record(this.name, dataId, known + 1, deletedAtMs, true);
-    return { dataId, outcomes: deleted.outcomes, tombstoneOutcomes: tombstones.outcomes };
+    // The tombstone replaces the value and stays: a reader that finds it knows the datum was deleted,
+    // while a reader that finds nothing (a provider that is empty or not mounted) knows nothing.
+    const report = await this.writeCopies(target, tombstone, deleteVerdict(upTo, tombstone), held);
+    assertWritten(report, 'deleteMutable', dataId, signal);
+    await parts.versions.record(this.name, dataId, upTo + 1, deletedAtMs, true);
+    return { dataId, outcomes: report.outcomes, tombstoneOutcomes: report.outcomes };
+  }
+
+  private writeTarget(dataId: string, signal: AbortSignal | undefined): WriteTarget {
+    const target: WriteTarget = { dataId, fqDataId: this.fqDataId(dataId), publicKey: this.publicKey };
+    if (signal !== undefined) target.signal = signal;
+    return target;
+  }
+
+  /** What every driver holds for the datum now (an error where it could not be read), in driver order. */
+  private readHeldCopies(target: WriteTarget): Promise<(HeldCopy | Error)[]> {
+    return Promise.all(
+      this.parts.coordinator.drivers.map((driver) =>
+        driver.capabilities.mutable
+          ? readHeldCopy(driver, target).catch((error: unknown) => asError(error))
+          : new Error('does not serve mutable data'),
+      ),
+    );
+  }
+
+  /**
+   * Writes `bytes` to every driver, never over a copy `verdictOf` protects. When a required-write
+   * driver held a newer version, throws ConflictError naming it (nothing was acknowledged).
+   */
+  private async writeCopies(
+    target: WriteTarget,
+    bytes: Uint8Array,
+    verdictOf: (copy: HeldCopy) => CopyVerdict,
+    held: readonly (HeldCopy | Error)[],
+  ): Promise<ReplicationReport> {
+    const report = await this.parts.coordinator.writeEach('mutable', target.dataId, async (driver, index) => {
+      const result = await writeCopy(driver, target, bytes, verdictOf, held[index]!);
+      return result.url ?? driver.mutableUrl?.(target.dataId);
+    });
+    const lost = report.outcomes.find((o) => o.required && isStorageError(o.error, ErrorCode.Conflict));
+    if (!report.ok && lost !== undefined && !target.signal?.aborted) {
+      const newer = lost.error as ConflictError;
+      throw new ConflictError(
+        `Another writer stored version ${newer.newerVersion} of this datum on ${lost.driver} while this write was in progress; this write was not acknowledged`,
+        {
+          key: target.dataId,
+          driver: lost.driver,
+          cause: newer,
+          newerVersion: newer.newerVersion,
+          hint: 'Read it again (get) and write again on top of the newer version.',
+        },
+      );
+    }
+    return report;
   }
 
   /**

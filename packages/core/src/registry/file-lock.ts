@@ -20,7 +20,11 @@ const LOCK_CONTENT = /^(\d+) (\S+) ([0-9a-f]{16})\n$/;
  * is broken, so a crash never wedges the ledger.
  * @throws UnavailableError (retryable) after `timeoutMs`, naming the lock file and its holder.
  */
-export async function acquireFileLock(path: string, timeoutMs: number): Promise<HeldLock> {
+export async function acquireFileLock(
+  path: string,
+  timeoutMs: number,
+  hint = 'Another process is writing the ledger; retry when it is done.',
+): Promise<HeldLock> {
   const token = randomBytes(8).toString('hex');
   const content = `${process.pid} ${hostname()} ${token}\n`;
   const temp = `${path}.${token}.tmp`;
@@ -44,7 +48,7 @@ export async function acquireFileLock(path: string, timeoutMs: number): Promise<
       if (Date.now() >= deadline) {
         throw new UnavailableError(
           `Timed out after ${timeoutMs} ms waiting for the lock ${path} (held by process ${holder.split(' ')[0]})`,
-          { hint: 'Another process is writing the ledger; retry when it is done.' },
+          { hint },
         );
       }
       await sleep(delay);

@@ -42,7 +42,7 @@ export class ReplicationCoordinator {
 
   /** Stores `bytes` under `key` on every driver. Never throws: see the report (or use `assertOk`). */
   put(kind: DataKind, key: string, bytes: Uint8Array, signal?: AbortSignal): Promise<ReplicationReport> {
-    return this.writeAll(kind, key, async (driver) => {
+    return this.writeEach(kind, key, async (driver) => {
       const options = { signal, size: bytes.byteLength };
       const result =
         kind === 'mutable'
@@ -54,7 +54,7 @@ export class ReplicationCoordinator {
 
   /** Deletes `key` on every driver. Never throws: see the report. */
   delete(kind: DataKind, key: string, signal?: AbortSignal): Promise<ReplicationReport> {
-    return this.writeAll(kind, key, async (driver) => {
+    return this.writeEach(kind, key, async (driver) => {
       if (kind === 'mutable') await driver.deleteMutable(key, { signal });
       else await driver.deleteImmutable(key, { signal });
       return undefined;
@@ -103,13 +103,17 @@ export class ReplicationCoordinator {
     }
   }
 
-  private async writeAll(
+  /**
+   * Runs `op` (a write of `key`) on every driver that serves `kind`, at once, and judges the outcome by
+   * the required-write rule. `op` returns the URL the value is readable at, if any. Never throws.
+   */
+  async writeEach(
     kind: DataKind,
     key: string,
-    op: (driver: StorageDriver) => Promise<string | undefined>,
+    op: (driver: StorageDriver, index: number) => Promise<string | undefined>,
   ): Promise<ReplicationReport> {
     const outcomes = await Promise.all(
-      this.drivers.map(async (driver): Promise<DriverOutcome> => {
+      this.drivers.map(async (driver, index): Promise<DriverOutcome> => {
         const required = this.required.has(driver.name);
         const started = performance.now();
         if (!driver.capabilities[kind]) {
@@ -122,7 +126,7 @@ export class ReplicationCoordinator {
           return { driver: driver.name, required, status: 'failed', error, durationMs: 0 };
         }
         try {
-          const url = await op(driver);
+          const url = await op(driver, index);
           const outcome: DriverOutcome = {
             driver: driver.name,
             required,

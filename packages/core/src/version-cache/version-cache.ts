@@ -6,8 +6,11 @@ import { syncDirectory } from '../sync-directory.js';
 
 // `<version>` or `<version>.<millis>`: the millis say when that version was written (its envelope's
 // timestamp, or the tombstone's time for a deletion), so an older tombstone can be told from a newer one.
-// A trailing `d` marks a deletion seen or made at that version.
+// A trailing `d` marks a deletion seen or made at that version. `<version>c` is a claim: a version
+// number handed to a writer (`claim`), which no other writer on this machine gets; it says nothing of
+// what was written.
 const MARKER = /^([1-9][0-9]{0,15})(?:\.(0|[1-9][0-9]{0,15}))?(d)?$/;
+const CLAIM = /^([1-9][0-9]{0,15})c$/;
 
 /** What the cache knows of (name, data id). */
 export interface VersionEntry {
@@ -21,6 +24,8 @@ export interface VersionEntry {
 
 interface Marker extends VersionEntry {
   file: string;
+  /** A claimed version number, not a version seen or written. */
+  claim?: boolean;
 }
 
 /**
@@ -114,6 +119,38 @@ export class VersionCache {
     return highest(now);
   }
 
+  /**
+   * Hands out a version number for a write of (name, dataId): at least `atLeast`, above every version
+   * recorded or claimed on this machine, and never the same number twice, even to writers in several
+   * processes at once (each claim is a file created exclusively). Claims are not fsynced: they only
+   * keep concurrent writers apart; what a crash could lose is re-learned from the drivers, which a
+   * put reads before it claims.
+   * @throws UnavailableError when the metadata directory cannot be written.
+   */
+  async claim(name: string, dataId: string, atLeast: number): Promise<number> {
+    const dir = this.dirOf(name, dataId);
+    const markers = await this.list(dir, name, dataId);
+    let version = Math.max(atLeast, 1, ...markers.map((m) => m.version + 1));
+    try {
+      await mkdir(dir, { recursive: true });
+      for (;;) {
+        try {
+          await (await open(join(dir, `${version}c`), 'wx')).close();
+          return version;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+          version++;
+        }
+      }
+    } catch (error) {
+      throw new UnavailableError(`Cannot claim a version in the version cache at ${dir}`, {
+        key: dataId,
+        cause: error,
+        hint: 'Check that the metadata directory exists and is writable.',
+      });
+    }
+  }
+
   private dirOf(name: string, dataId: string): string {
     validateDataId(name);
     validateDataId(dataId);
@@ -133,6 +170,11 @@ export class VersionCache {
     }
     const markers: Marker[] = [];
     for (const file of entries) {
+      const claim = CLAIM.exec(file);
+      if (claim) {
+        markers.push({ file, version: Number(claim[1]), claim: true });
+        continue;
+      }
       const match = MARKER.exec(file);
       if (!match) continue;
       const marker: Marker = { file, version: Number(match[1]) };
@@ -148,10 +190,14 @@ function highest(markers: readonly Marker[]): number {
   return highestMarker(markers)?.version ?? 0;
 }
 
-/** The highest version; of markers of one version, the latest written (an untimed one counts as oldest). */
+/**
+ * The highest version seen or written (claims do not count); of markers of one version, the latest
+ * written (an untimed one counts as oldest).
+ */
 function highestMarker(markers: readonly Marker[]): Marker | undefined {
   let top: Marker | undefined;
   for (const m of markers) {
+    if (m.claim) continue;
     const laterTwin = m.version === top?.version && (m.writtenAtMs ?? -1) > (top.writtenAtMs ?? -1);
     if (!top || m.version > top.version || laterTwin) top = m;
   }

@@ -1,0 +1,128 @@
+import { readBody } from '../body.js';
+import type { PutResult, StorageDriver } from '../driver.js';
+import { ConflictError, ErrorCode, isStorageError } from '../errors.js';
+import { type VerifiedCopy, verifyStoredBytes } from './mutable-read.js';
+
+/** What one driver held for a datum when a write read it. */
+export interface HeldCopy {
+  /** The stored bytes; `null` when absent. */
+  bytes: Uint8Array | null;
+  /** The driver's version tag of those bytes (for a conditional replace). */
+  etag?: string;
+  verified: VerifiedCopy;
+}
+
+/** Whose datum is written, and the key its copies must verify with. */
+export interface WriteTarget {
+  dataId: string;
+  fqDataId: string;
+  publicKey: Uint8Array;
+  signal?: AbortSignal;
+}
+
+/**
+ * What a write does with the copy a driver holds: `'replace'` it, it is already `'ours'` (a retried
+ * attempt landed), or it is `{ newer }`: a version this write must not replace.
+ */
+export type CopyVerdict = 'replace' | 'ours' | { newer: number };
+
+/** Reads and verifies what `driver` holds for the datum, with its etag. Throws what the driver throws. */
+export async function readHeldCopy(driver: StorageDriver, target: WriteTarget): Promise<HeldCopy> {
+  const found = await driver.getMutable(target.dataId, { signal: target.signal });
+  const bytes = found === null ? null : await readBody(found.body);
+  const verified = verifyStoredBytes(driver.name, bytes, target.publicKey, target.fqDataId, 0);
+  return found?.etag === undefined ? { bytes, verified } : { bytes, etag: found.etag, verified };
+}
+
+/** The highest verified version among copies (0 when none holds an envelope; unread copies count 0). */
+export function highestVersion(copies: readonly (HeldCopy | Error)[]): number {
+  let highest = 0;
+  for (const copy of copies) {
+    const version = copy instanceof Error ? 0 : (copy.verified.envelope?.version ?? 0);
+    if (version > highest) highest = version;
+  }
+  return highest;
+}
+
+/** The verdict for a put of `version` with `bytes`: anything at or above that version is not replaced. */
+export function putVerdict(version: number, bytes: Uint8Array): (copy: HeldCopy) => CopyVerdict {
+  return (copy) => {
+    const held = copy.verified.envelope?.version;
+    if (held === undefined || held < version) return 'replace';
+    if (held === version && copy.bytes !== null && bytesEqual(copy.bytes, bytes)) return 'ours';
+    return { newer: held };
+  };
+}
+
+/** The verdict for a tombstone that deletes versions up to `upTo`: a later version is not deleted. */
+export function deleteVerdict(upTo: number, tombstone: Uint8Array): (copy: HeldCopy) => CopyVerdict {
+  return (copy) => {
+    const held = copy.verified.envelope?.version;
+    if (held !== undefined && held > upTo) return { newer: held };
+    if (copy.bytes !== null && bytesEqual(copy.bytes, tombstone)) return 'ours';
+    return 'replace';
+  };
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Writes `bytes` to one driver without ever replacing a copy the verdict protects. On a driver with
+ * conditional writes the replace is conditional on the etag of the copy that was judged (`ifMatch`,
+ * or `ifNoneMatch: '*'` where there was none), so a writer that raced in between is seen: the copy is
+ * read again and judged again. On a driver without conditional writes a window remains between the
+ * read and the write (docs/guarantees.md).
+ * @param held what the driver held when the write began (read by `readHeldCopy`), or the error that
+ *   read threw (then it is read once more before writing).
+ * @throws ConflictError naming the newer version when the driver holds one; the driver's errors.
+ */
+export async function writeCopy(
+  driver: StorageDriver,
+  target: WriteTarget,
+  bytes: Uint8Array,
+  verdictOf: (copy: HeldCopy) => CopyVerdict,
+  held: HeldCopy | Error,
+): Promise<PutResult> {
+  let copy = held instanceof Error ? await readHeldCopy(driver, target) : held;
+  for (let attempt = 1; ; attempt++) {
+    const verdict = verdictOf(copy);
+    if (verdict === 'ours') return driver.mutableUrl ? urlOnly(driver.mutableUrl(target.dataId)) : {};
+    if (verdict !== 'replace') {
+      throw new ConflictError(
+        `${driver.name} holds version ${verdict.newer}, written by another writer meanwhile; this write did not replace it`,
+        {
+          driver: driver.name,
+          key: target.dataId,
+          hint: 'Read the datum again and retry on top of the newer version.',
+          newerVersion: verdict.newer,
+        },
+      );
+    }
+    const conditional =
+      driver.capabilities.conditionalWrites && (copy.bytes === null || copy.etag !== undefined);
+    const condition = !conditional
+      ? {}
+      : copy.bytes === null
+        ? { ifNoneMatch: '*' as const }
+        : { ifMatch: copy.etag! };
+    try {
+      return await driver.putMutable(target.dataId, bytes, {
+        signal: target.signal,
+        size: bytes.byteLength,
+        ...condition,
+      });
+    } catch (error) {
+      if (!isStorageError(error, ErrorCode.Conflict) || !conditional || attempt >= MAX_ATTEMPTS) throw error;
+    }
+    // Someone wrote between our read and our write: judge what is there now.
+    copy = await readHeldCopy(driver, target);
+  }
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function urlOnly(url: string | undefined): PutResult {
+  return url === undefined ? {} : { url };
+}
