@@ -160,6 +160,12 @@ export interface DriverFactoryContext {
   env?: Readonly<Record<string, string | undefined>>;
   /** Path of the config file the section came from, for error messages. */
   configPath?: string;
+  /**
+   * The config section (and `storage_drivers` entry) this driver is built from, e.g. `s3-eu` for
+   * `[s3-eu] driver = s3`; the driver's own name when the section is named after it. The core labels
+   * the built driver with it (`name`, errors), so a factory need not; it may use it in its messages.
+   */
+  instance?: string;
 }
 
 /** What a driver package exports as its default, so the core can load it by name. */
@@ -168,4 +174,10 @@ export interface DriverModule {
   name: string;
   /** Builds the driver from its config section. */
   create: DriverFactory;
+  /**
+   * Every key `create` reads from its config section. When given, the core refuses a section with any
+   * other key (naming the file, section and key, and the closest known key), so a misspelling is not
+   * silently ignored. Modules without it are not checked.
+   */
+  configKeys?: readonly string[];
 }

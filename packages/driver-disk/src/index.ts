@@ -10,5 +10,10 @@ export {
 } from './disk-driver.js';
 
 /** Loaded by the core when `disk` appears in `storage_drivers`. */
-const diskDriverModule: DriverModule = { name: DISK_DRIVER_NAME, create: createDiskDriverFromConfig };
+const diskDriverModule: DriverModule = {
+  name: DISK_DRIVER_NAME,
+  create: createDiskDriverFromConfig,
+  // Every key createDiskDriverFromConfig reads; the core refuses any other (e.g. a misspelling).
+  configKeys: ['root', 'public_url', 'max_object_bytes'],
+};
 export default diskDriverModule;

@@ -18,5 +18,16 @@ export { toDirectDownloadUrl } from './shared-links.js';
 const dropboxDriverModule: DriverModule = {
   name: DROPBOX_DRIVER_NAME,
   create: createDropboxDriverFromConfig,
+  // Every key createDropboxDriverFromConfig reads; the core refuses any other (e.g. a misspelling).
+  configKeys: [
+    'token',
+    'app_key',
+    'app_secret',
+    'refresh_token',
+    'root',
+    'compress',
+    'shared_links',
+    'upload_session_threshold',
+  ],
 };
 export default dropboxDriverModule;

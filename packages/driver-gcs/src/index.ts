@@ -16,5 +16,20 @@ export { MAX_OBJECT_NAME_BYTES, MAX_PREFIX_BYTES } from './object-names.js';
 export type { UploadKind } from './uploads.js';
 
 /** Loaded by the core when `gcs` appears in `storage_drivers`. */
-const gcsDriverModule: DriverModule = { name: GCS_DRIVER_NAME, create: createGcsDriverFromConfig };
+const gcsDriverModule: DriverModule = {
+  name: GCS_DRIVER_NAME,
+  create: createGcsDriverFromConfig,
+  // Every key createGcsDriverFromConfig reads; the core refuses any other (e.g. a misspelling).
+  configKeys: [
+    'bucket',
+    'project_id',
+    'prefix',
+    'key_file',
+    'api_endpoint',
+    'public_read',
+    'compress',
+    'resumable_threshold',
+    'max_retries',
+  ],
+};
 export default gcsDriverModule;

@@ -1,5 +1,5 @@
 import type { DriverModule } from '@blockstack-storage/core';
-import { S3_DRIVER_NAME } from './config.js';
+import { S3_CONFIG_KEYS, S3_DRIVER_NAME } from './config.js';
 import { createS3DriverFromConfig } from './s3-driver.js';
 
 export { COMPRESSION_METADATA_KEY, COMPRESSION_METADATA_VALUE } from './compression.js';
@@ -16,5 +16,9 @@ export { createS3Driver, createS3DriverFromConfig } from './s3-driver.js';
 export { mapS3Error } from './s3-errors.js';
 
 /** Loaded by the core when `s3` appears in `storage_drivers`. */
-const s3DriverModule: DriverModule = { name: S3_DRIVER_NAME, create: createS3DriverFromConfig };
+const s3DriverModule: DriverModule = {
+  name: S3_DRIVER_NAME,
+  create: createS3DriverFromConfig,
+  configKeys: S3_CONFIG_KEYS,
+};
 export default s3DriverModule;

@@ -3,12 +3,35 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { type IniSections, parseIni } from './ini.js';
+import { checkKnownKeys } from './known-keys.js';
 import { checkMutableWriteRule } from './replication-rule.js';
 
 /** The config section the client itself reads. */
 export const CLIENT_SECTION = 'blockstack-client';
 /** Environment variable naming the config file (overridden by an explicit path). */
 export const CONFIG_PATH_ENV = 'BLOCKSTACK_CLIENT_CONFIG';
+/**
+ * The key of a driver section that names the driver it configures (`[s3-eu]` with `driver = s3`), so
+ * one driver can be configured twice. The core reads it; it is not handed to the driver.
+ */
+export const DRIVER_KEY = 'driver';
+
+/**
+ * Every key `[blockstack-client]` may hold; any other is refused, so a misspelling is not ignored.
+ * `name` and `data_key` are not read by the core: they are the user's name and data-key path that the
+ * command line (and applications sharing its config) read from the same section.
+ */
+export const CLIENT_CONFIG_KEYS = [
+  'storage_drivers',
+  'storage_drivers_required_write',
+  'storage_drivers_local',
+  'metadata',
+  'storage_read_policy',
+  'storage_timeout_ms',
+  'storage_retries',
+  'name',
+  'data_key',
+] as const;
 
 /**
  * How `getMutable` chooses among drivers' copies.
@@ -22,8 +45,16 @@ export type ReadPolicy = 'newest' | 'first';
 export interface ClientConfig {
   /** The file it was read from; `undefined` for a config built in code. */
   readonly path: string | undefined;
-  /** `storage_drivers`: every driver used for reads and writes, in read order. */
+  /**
+   * `storage_drivers`: every driver used for reads and writes, in read order. Each entry names a config
+   * section, and is the name the driver goes by everywhere (the other lists, errors, outcomes).
+   */
   readonly storageDrivers: readonly string[];
+  /**
+   * For each entry of `storageDrivers`, the driver it is built with: its section's `driver` key, else
+   * the entry itself (`[disk]` is the disk driver; `[disk-b]` with `driver = disk` is a second one).
+   */
+  readonly instanceDrivers: Readonly<Record<string, string>>;
   /** `storage_drivers_required_write`: drivers that must all succeed for a put or delete to succeed. */
   readonly requiredWrite: readonly string[];
   /** `storage_drivers_local`: drivers whose data other clients cannot see. */
@@ -36,7 +67,7 @@ export interface ClientConfig {
   readonly driverTimeoutMs: number;
   /** `storage_retries`: retries of an operation that failed with a retryable error. */
   readonly driverRetries: number;
-  /** One section per driver (env overrides applied), handed to that driver's factory. */
+  /** One section per driver (env overrides applied, `driver` key removed), handed to its factory. */
   readonly driverSections: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
@@ -45,6 +76,8 @@ export interface ClientConfigInput {
   /** The file the values came from, for error messages (a loaded `ClientConfig` keeps its own). */
   path?: string;
   storageDrivers: readonly string[];
+  /** Entry of `storageDrivers` → driver name, for entries not named after their driver. */
+  instanceDrivers?: Readonly<Record<string, string>>;
   requiredWrite?: readonly string[];
   local?: readonly string[];
   metadataDir?: string;
@@ -100,7 +133,10 @@ export async function loadClientConfig(options: LoadConfigOptions = {}): Promise
 /**
  * Parses and validates client config text. Environment variables `BLOCKSTACK_<SECTION>_<KEY>` (section
  * and key upper-cased, `-` and `.` as `_`) override or add keys of the driver sections, so secrets need
- * not sit in the file: `BLOCKSTACK_S3_SECRET_ACCESS_KEY` sets `secret_access_key` in `[s3]`.
+ * not sit in the file: `BLOCKSTACK_S3_API_KEY_SECRET` sets `api_key_secret` in `[s3]`, and
+ * `BLOCKSTACK_S3_EU_API_KEY_SECRET` sets it in `[s3-eu]`. A section's `driver` key names the driver it
+ * configures (default: the section's name). Keys of `[blockstack-client]` are checked here (see
+ * `CLIENT_CONFIG_KEYS`); keys of driver sections when the driver is built (`DriverModule.configKeys`).
  * @throws ConfigurationError.
  */
 export function parseClientConfig(
@@ -115,18 +151,25 @@ export function parseClientConfig(
       hint: `Add [${CLIENT_SECTION}] with at least storage_drivers = <driver names>.`,
     });
   }
+  checkKnownKeys(client, CLIENT_CONFIG_KEYS, `${where} [${CLIENT_SECTION}]`, {
+    what: `[${CLIENT_SECTION}]`,
+  });
   const home = options.home ?? homedir();
   const list = (key: string) => parseList(client[key], where, key);
   const storageDrivers = list('storage_drivers');
   const metadata = client.metadata;
   const driverSections: Record<string, Readonly<Record<string, string>>> = Object.create(null);
+  const instanceDrivers: Record<string, string> = Object.create(null);
   const env = options.env ?? process.env;
   for (const name of storageDrivers) {
-    driverSections[name] = applyEnvOverrides(name, sections[name], storageDrivers, env);
+    const { [DRIVER_KEY]: driver, ...section } = applyEnvOverrides(name, sections[name], storageDrivers, env);
+    driverSections[name] = section;
+    if (driver !== undefined) instanceDrivers[name] = driver;
   }
   return buildConfig(
     {
       storageDrivers,
+      instanceDrivers,
       requiredWrite: list('storage_drivers_required_write'),
       local: list('storage_drivers_local'),
       metadataDir:
@@ -185,6 +228,19 @@ function buildConfig(input: ClientConfigInput, path: string | undefined, home: s
       }
     }
   }
+  const instanceDrivers: Record<string, string> = Object.create(null);
+  for (const name of storageDrivers) {
+    const driver = input.instanceDrivers?.[name] ?? input.driverSections?.[name]?.[DRIVER_KEY] ?? name;
+    if (!DRIVER_NAME.test(driver)) {
+      throw new ConfigurationError(
+        `${where} [${name}]: ${DRIVER_KEY} = ${JSON.stringify(driver.slice(0, 64))} is not a driver name`,
+        {
+          hint: `Name an installed driver, e.g. ${DRIVER_KEY} = disk or ${DRIVER_KEY} = s3 (lower-case letters, digits, "_" and "-").`,
+        },
+      );
+    }
+    instanceDrivers[name] = driver;
+  }
   checkMutableWriteRule({ requiredWrite, local, where: `${where} [${CLIENT_SECTION}]` });
   const timeout = input.driverTimeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retries = input.driverRetries ?? DEFAULT_RETRIES;
@@ -195,10 +251,14 @@ function buildConfig(input: ClientConfigInput, path: string | undefined, home: s
     fail('storage_retries must be a whole number from 0 to 20', 'E.g. storage_retries = 2.');
   }
   const sections: Record<string, Readonly<Record<string, string>>> = Object.create(null);
-  for (const name of storageDrivers) sections[name] = { ...(input.driverSections?.[name] ?? {}) };
+  for (const name of storageDrivers) {
+    const { [DRIVER_KEY]: _driver, ...section } = input.driverSections?.[name] ?? {};
+    sections[name] = section;
+  }
   return Object.freeze({
     path,
     storageDrivers: Object.freeze(storageDrivers),
+    instanceDrivers: Object.freeze(instanceDrivers),
     requiredWrite: Object.freeze(requiredWrite),
     local: Object.freeze(local),
     metadataDir: resolve(expandHome(input.metadataDir ?? join(home, '.blockstack', 'metadata'), home)),

@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { DriverFactoryContext, DriverModule, StorageDriver } from '../driver.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, isStorageError } from '../errors.js';
+import { envPrefixOf } from './client-config.js';
+import { relabelError as withInstanceLabel, withInstanceName } from './instance-driver.js';
+import { checkKnownKeys } from './known-keys.js';
 
 /** npm scope and prefix of driver packages: `disk` → `@blockstack-storage/driver-disk`. */
 export const DRIVER_PACKAGE_PREFIX = '@blockstack-storage/driver-';
@@ -43,26 +46,55 @@ export class DriverRegistry {
   }
 
   /**
-   * Builds the driver called `name` from its config section.
+   * Builds the driver called `name` from its config section. With `context.instance` (the section's
+   * name, e.g. `s3-eu` for `[s3-eu] driver = s3`) the driver goes by that name: its `name` and the
+   * errors it throws say `s3-eu` (see `withInstanceName`). When the module declares `configKeys`, a
+   * section key outside them is refused before the module sees the section.
    * @throws ConfigurationError when no such driver is registered or installed (listing those that are),
-   *   or when the package is not a driver module.
+   *   when the package is not a driver module, for an unknown key, or when a ready driver (not a
+   *   module) would be used under another name (one object cannot be two instances).
    */
   async create(
     name: string,
     section: Readonly<Record<string, string>>,
     context: DriverFactoryContext = {},
   ): Promise<StorageDriver> {
+    const instance = context.instance ?? name;
     const entry = this.registered.get(name) ?? (await this.load(name));
-    if (isDriverModule(entry)) {
-      const driver = await entry.create(section, context);
-      if (driver.name !== name) {
-        throw new ConfigurationError(`Driver module "${name}" built a driver named "${driver.name}"`, {
-          driver: name,
-        });
+    if (!isDriverModule(entry)) {
+      if (instance !== name) {
+        throw new ConfigurationError(
+          `[${instance}] names driver "${name}", which is registered as a ready driver, not a driver module`,
+          {
+            driver: instance,
+            hint: `Register a driver module ({ name, create }) so each section gets its own driver, or name the section [${name}].`,
+          },
+        );
       }
-      return driver;
+      return entry;
     }
-    return entry;
+    if (entry.configKeys !== undefined) {
+      const file = context.configPath ?? '<config>';
+      checkKnownKeys(section, entry.configKeys, `${file} [${instance}]`, {
+        driver: instance,
+        envPrefix: envPrefixOf(instance),
+        what: `the ${name} driver`,
+      });
+    }
+    let driver: StorageDriver;
+    try {
+      driver = await entry.create(section, { ...context, instance });
+    } catch (error) {
+      // Factories name their section after the driver ("[s3] bucket is required"): say which one.
+      throw instance !== name && isStorageError(error) ? withInstanceLabel(error, name, instance) : error;
+    }
+    if (driver.name !== name) {
+      await driver.close?.().catch(() => {});
+      throw new ConfigurationError(`Driver module "${name}" built a driver named "${driver.name}"`, {
+        driver: instance,
+      });
+    }
+    return withInstanceName(driver, instance);
   }
 
   private async load(name: string): Promise<DriverModule> {

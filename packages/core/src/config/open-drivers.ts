@@ -31,7 +31,11 @@ export async function openConfiguredDrivers(
   try {
     for (const name of config.storageDrivers) {
       const section = config.driverSections[name] ?? {};
-      const driver = await registry.create(name, section, { env, configPath: config.path });
+      const driver = await registry.create(config.instanceDrivers[name] ?? name, section, {
+        env,
+        configPath: config.path,
+        instance: name,
+      });
       drivers.push(driver);
       try {
         await driver.init?.();
