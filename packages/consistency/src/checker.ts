@@ -13,7 +13,27 @@ export type ViolationKind =
   /** A read found nothing although the client had seen a value and no delete could explain it. */
   | 'lost-value'
   /** A client read a value again after it had seen the key deleted (read `null` or deleted it itself). */
-  | 'resurrected-value';
+  | 'resurrected-value'
+  /**
+   * An acknowledged put was replaced by an older version or by another value of its version: a read
+   * that began after the acknowledgement (and that every required-write driver answered without a
+   * fault) returned less, or nothing, and no delete can have come in between.
+   */
+  | 'lost-update'
+  /** Two acknowledged puts of one key got the same version with different values, no delete between. */
+  | 'version-fork';
+
+/** Every kind, in report order. */
+export const VIOLATION_KINDS: readonly ViolationKind[] = [
+  'monotonic-read',
+  'read-your-writes',
+  'writes-follow-reads',
+  'invented-value',
+  'lost-value',
+  'resurrected-value',
+  'lost-update',
+  'version-fork',
+];
 
 export interface Violation {
   kind: ViolationKind;
@@ -24,11 +44,27 @@ export interface Violation {
   context: HistoryEntry[];
 }
 
+export interface CheckOptions {
+  /**
+   * The run's required-write drivers. A read during which one of them had an injected fault other
+   * than a delay (a stale or corrupt answer, an error) is not evidence of a lost update: the core may
+   * then legitimately return an older copy from another driver to a client that never saw the newer
+   * one. Default: a fault on any driver excuses the read. Faults are known only for entries that
+   * record them (`HistoryEntry.faults`); other reads count as faithfully answered.
+   */
+  requiredDrivers?: readonly string[];
+}
+
 export interface CheckReport {
   violations: Violation[];
+  /** Violations per kind (every kind present, 0 when none). */
+  kinds: Record<ViolationKind, number>;
   /** Operations by `type:status` (e.g. `get:ok`) and error codes (`error:BSS_STALE_DATA`). */
   counts: Record<string, number>;
-  /** Reads that returned a value of the same version as, but different from, the client's own last write (concurrent writers chose the same version). */
+  /**
+   * Reads that returned a value of the same version as, but different from, the client's own last
+   * write (concurrent writers chose the same version); each is also a `version-fork` or `lost-update`.
+   */
   forks: number;
 }
 
@@ -61,9 +97,16 @@ interface ClientKeyState {
  *   client last saw;
  * - no invented or corrupt data: every value read is exactly a value some put of that key wrote,
  *   begun before the read ended, under the version that put reported (when it reported one).
+ * - no lost updates: once a put of version v is acknowledged, no read that begins afterwards returns
+ *   a lower version, another value at v, or nothing, unless a delete (acknowledged or not: a failed
+ *   one may have taken effect) can have come in between, or a required-write driver answered that
+ *   read with a fault (see `CheckOptions.requiredDrivers`). A read by a fresh client with faults off
+ *   at the end (`auditFinalState`) is such a read for every key;
+ * - no version forks: two acknowledged puts of one key never have the same version and different
+ *   values, unless a delete can have come in between (after a delete, versions may start again).
  * Failed operations are allowed (a refused stale read is the client keeping its promise); they are counted.
  */
-export function checkHistory(history: readonly HistoryEntry[]): CheckReport {
+export function checkHistory(history: readonly HistoryEntry[], options: CheckOptions = {}): CheckReport {
   const counts: Record<string, number> = {};
   const puts = new Map<string, HistoryEntry>();
   const deletesByKey = new Map<string, HistoryEntry[]>();
@@ -81,8 +124,8 @@ export function checkHistory(history: readonly HistoryEntry[]): CheckReport {
   let forks = 0;
   const states = new Map<string, ClientKeyState>();
   const sorted = [...history].sort((a, b) => a.start - b.start);
-  const fail = (kind: ViolationKind, entry: HistoryEntry, message: string) =>
-    violations.push({ kind, entry, message, context: contextOf(history, entry, puts) });
+  const fail = (kind: ViolationKind, entry: HistoryEntry, message: string, also: HistoryEntry[] = []) =>
+    violations.push({ kind, entry, message, context: contextOf(history, entry, puts, also) });
   const did = { read: 'reading', write: 'writing', delete: 'deleting past' } as const;
 
   for (const entry of sorted) {
@@ -187,14 +230,119 @@ export function checkHistory(history: readonly HistoryEntry[]): CheckReport {
       state.floor = { version, by: entry, reason: 'read', since: put.start };
     }
   }
-  return { violations, counts, forks };
+
+  const flagged = new Set(violations.map((v) => v.entry.id));
+  for (const [key, entries] of byKey(history)) {
+    const deletes = deletesByKey.get(key) ?? [];
+    checkLostUpdates(entries, deletes, options, flagged, fail);
+    checkVersionForks(entries, deletes, fail);
+  }
+  const kinds = Object.fromEntries(VIOLATION_KINDS.map((k) => [k, 0])) as Record<ViolationKind, number>;
+  for (const v of violations) kinds[v.kind]++;
+  return { violations, kinds, counts, forks };
 }
 
-/** The client's last few operations on the key up to `entry`, and other clients' writes to it that overlap them. */
+type Fail = (kind: ViolationKind, entry: HistoryEntry, message: string, also?: HistoryEntry[]) => void;
+
+function byKey(history: readonly HistoryEntry[]): Map<string, HistoryEntry[]> {
+  const keys = new Map<string, HistoryEntry[]>();
+  for (const entry of history) {
+    const list = keys.get(entry.key);
+    if (list) list.push(entry);
+    else keys.set(entry.key, [entry]);
+  }
+  return keys;
+}
+
+/** Acknowledged puts, with the version each was acknowledged as. */
+function acknowledgedPuts(entries: readonly HistoryEntry[]): { put: HistoryEntry; version: number }[] {
+  const acked: { put: HistoryEntry; version: number }[] = [];
+  for (const put of entries) {
+    const { result } = put;
+    if (put.type !== 'put' || put.written === undefined || result.status !== 'ok') continue;
+    if (result.version !== undefined) acked.push({ put, version: result.version });
+  }
+  return acked;
+}
+
+/** Whether a required-write driver (any driver, when none are named) answered the read with a fault. */
+function unfaithful(read: HistoryEntry, options: CheckOptions): boolean {
+  return (read.faults ?? []).some(
+    (f) => f.kind !== 'delay' && (options.requiredDrivers?.includes(f.driver) ?? true),
+  );
+}
+
+/**
+ * Lost updates seen by reads: for each ok read not already flagged, the acknowledged puts it must
+ * reflect are those finished before it began and begun after every delete that can precede the read
+ * ended (a delete D can fall between put P and read R unless D ended before P began or began after R
+ * ended). The read must return the highest such version, with one of its values, or a higher one.
+ */
+function checkLostUpdates(
+  entries: readonly HistoryEntry[],
+  deletes: readonly HistoryEntry[],
+  options: CheckOptions,
+  flagged: ReadonlySet<number>,
+  fail: Fail,
+): void {
+  const acked = acknowledgedPuts(entries);
+  for (const read of entries) {
+    const { result } = read;
+    if (read.type !== 'get' || result.status !== 'ok' || flagged.has(read.id)) continue;
+    if (unfaithful(read, options)) continue;
+    const resetAt = Math.max(-Infinity, ...deletes.filter((d) => d.start < read.end).map((d) => d.end));
+    let version = 0;
+    let top: HistoryEntry[] = [];
+    for (const { put, version: v } of acked) {
+      if (put.end >= read.start || put.start < resetAt) continue;
+      if (v > version) [version, top] = [v, [put]];
+      else if (v === version) top.push(put);
+    }
+    const newest = top[0];
+    if (newest === undefined) continue;
+    const what = `put #${newest.id} (v${version}), acknowledged before the read began`;
+    const who = `${read.client} read`;
+    if (result.value === null || result.value === undefined || result.version === undefined) {
+      fail('lost-update', read, `${who} nothing after ${what}, and no delete can have come in between`, top);
+    } else if (result.version < version) {
+      fail('lost-update', read, `${who} version ${result.version} after ${what}`, top);
+    } else if (result.version === version && !top.some((p) => p.written === result.value)) {
+      fail('lost-update', read, `${who} another value at version ${version} after ${what}`, top);
+    }
+  }
+}
+
+/** Acknowledged puts of one version with different values and no delete that can fall between them. */
+function checkVersionForks(
+  entries: readonly HistoryEntry[],
+  deletes: readonly HistoryEntry[],
+  fail: Fail,
+): void {
+  const byVersion = new Map<number, HistoryEntry[]>();
+  for (const { put, version } of acknowledgedPuts(entries).sort((a, b) => a.put.start - b.put.start)) {
+    const earlier = byVersion.get(version) ?? [];
+    const twin = earlier.find(
+      (p) =>
+        p.written !== put.written &&
+        !deletes.some((d) => d.end > Math.min(p.start, put.start) && d.start < Math.max(p.end, put.end)),
+    );
+    if (twin !== undefined) {
+      const message = `${put.client} and ${twin.client} (#${twin.id}) both wrote version ${version} of the key`;
+      fail('version-fork', put, message, [twin]);
+    }
+    byVersion.set(version, [...earlier, put]);
+  }
+}
+
+/**
+ * The client's last few operations on the key up to `entry`, other clients' writes to it that overlap
+ * them, and `also` (e.g. the acknowledged put a read lost).
+ */
 function contextOf(
   history: readonly HistoryEntry[],
   entry: HistoryEntry,
   puts: ReadonlyMap<string, HistoryEntry>,
+  also: readonly HistoryEntry[] = [],
 ): HistoryEntry[] {
   const own = history
     .filter((e) => e.client === entry.client && e.key === entry.key && e.start <= entry.start)
@@ -213,7 +361,7 @@ function contextOf(
   const sources = own
     .map((e) => (e.type === 'get' && e.result.status === 'ok' ? puts.get(e.result.value ?? '') : undefined))
     .filter((e): e is HistoryEntry => e !== undefined);
-  const picked = new Map([...own, ...others.slice(-8), ...sources].map((e) => [e.id, e]));
+  const picked = new Map([...own, ...others.slice(-8), ...sources, ...also].map((e) => [e.id, e]));
   return [...picked.values()].sort((a, b) => a.start - b.start);
 }
 

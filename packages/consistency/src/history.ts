@@ -19,6 +19,13 @@ export type OperationResult =
   | { status: 'ok'; version?: number; value?: string | null }
   | { status: 'error'; code: string; message: string };
 
+/** A fault a chaos driver injected into one of the driver calls an operation made. */
+export interface InjectedFault {
+  driver: string;
+  /** The fault's kind (`staleRead`, `error`, `delay`, ...). */
+  kind: string;
+}
+
 /**
  * One recorded operation. `start` and `end` come from one logical clock shared by all clients (it
  * ticks at every invocation and every completion), so `a.end < b.start` means a finished before b began.
@@ -33,11 +40,17 @@ export interface HistoryEntry {
   /** For puts: the unique value written. */
   written?: string;
   result: OperationResult;
+  /**
+   * Faults injected into this operation's driver calls, when the chaos drivers report them (see
+   * `faultRecorder`); absent when nothing recorded them.
+   */
+  faults?: InjectedFault[];
 }
 
 /** A shared logical clock. */
 export class LogicalClock {
-  private now = 0;
+  /** @param now the time before the first tick (to continue a history). */
+  constructor(private now = 0) {}
   tick(): number {
     return ++this.now;
   }
@@ -57,5 +70,7 @@ export function formatEntry(entry: HistoryEntry): string {
           ? `ok v${r.version}`
           : 'ok';
   const what = entry.type === 'put' ? `put ${shortValue(entry.written ?? '')}` : entry.type;
-  return `  #${entry.id} [${entry.start}..${entry.end}] ${entry.client} ${what} ${JSON.stringify(entry.key)} -> ${outcome}`;
+  const faults = (entry.faults ?? []).filter((f) => f.kind !== 'delay').map((f) => `${f.driver}:${f.kind}`);
+  const injected = faults.length > 0 ? ` [faults: ${faults.join(', ')}]` : '';
+  return `  #${entry.id} [${entry.start}..${entry.end}] ${entry.client} ${what} ${JSON.stringify(entry.key)} -> ${outcome}${injected}`;
 }

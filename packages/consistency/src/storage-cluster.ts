@@ -23,9 +23,16 @@ export interface StorageClusterOptions {
    * share is visible to all of them: `{ disk: { visibility: 'public' } }`).
    */
   capabilityOverrides?: Readonly<Record<string, Partial<DriverCapabilities>>>;
-  /** Number of clients (machines). */
+  /** Number of clients. */
   clients: number;
-  /** Where each client's metadata directory (its own version cache) and the shared ledger go. */
+  /**
+   * Number of machines the clients run on, round robin (client i on machine ((i - 1) mod machines) + 1).
+   * Clients on one machine share its metadata directory, so its version cache, as several processes
+   * of one machine do; clients on different machines share only the drivers and the ledger.
+   * Default: one machine per client.
+   */
+  machines?: number;
+  /** Where each machine's metadata directory (its version cache) and the shared ledger go. */
   workDir: string;
   /** The user all clients act for. Default `alice.id`. */
   name?: string;
@@ -37,6 +44,10 @@ export interface StorageClusterOptions {
 
 export interface StorageCluster {
   clients: WorkloadClient[];
+  /** The machine (`m1`, `m2`, ...) of each client id. */
+  machineOf: Readonly<Record<string, string>>;
+  /** The user all clients act for. */
+  name: string;
   keyPair: DataKeyPair;
   /** Warnings the clients reported (e.g. drivers without public URLs). */
   warnings: string[];
@@ -46,9 +57,10 @@ export interface StorageCluster {
 }
 
 /**
- * Opens several storage clients of one user, as separate machines would be: each with its own
- * metadata directory and so its own version cache, all sharing the same drivers and the same name
- * registry (one ledger). Clients never close the shared drivers; `close` does, once.
+ * Opens several storage clients of one user, as processes on one or more machines would be: each
+ * machine with its own metadata directory and so its own version cache (shared by that machine's
+ * clients), all sharing the same drivers and the same name registry (one ledger). Clients never close
+ * the shared drivers; `close` does, once.
  */
 export async function openStorageCluster(options: StorageClusterOptions): Promise<StorageCluster> {
   const name = options.name ?? 'alice.id';
@@ -77,14 +89,20 @@ export async function openStorageCluster(options: StorageClusterOptions): Promis
     return workloadClientOf(id, client);
   };
   const clients: WorkloadClient[] = [];
+  const machineOf: Record<string, string> = {};
+  const machines = options.machines ?? options.clients;
   // One at a time: the first registers the name, the others find it registered with the same key.
   for (let i = 1; i <= options.clients; i++) {
     const id = `c${i}`;
-    const open = () => openClient(id, join(options.workDir, `client-${i}`));
+    const machine = `m${((i - 1) % machines) + 1}`;
+    machineOf[id] = machine;
+    const open = () => openClient(id, join(options.workDir, `machine-${machine}`));
     clients.push(options.adapt ? await options.adapt(id, open) : await open());
   }
   return {
     clients,
+    machineOf,
+    name,
     keyPair,
     warnings,
     openClient,

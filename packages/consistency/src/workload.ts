@@ -1,5 +1,6 @@
 import { isStorageError } from '@blockstack-storage/core';
 import { seededRandom } from '@blockstack-storage/driver-chaos';
+import { recordingFaultsOf } from './fault-recorder.js';
 import { type HistoryEntry, LogicalClock, type OperationType, type WorkloadClient } from './history.js';
 import { makeValue } from './value-token.js';
 
@@ -39,44 +40,69 @@ export async function runWorkload(options: WorkloadOptions): Promise<HistoryEntr
       const key = options.keys[Math.floor(random() * options.keys.length)]!;
       const draw = random();
       const type: OperationType = draw < putShare ? 'put' : draw < putShare + deleteShare ? 'delete' : 'get';
-      const id = nextId++;
-      const entry: HistoryEntry = {
-        id,
-        client: client.id,
-        key,
-        type,
-        start: clock.tick(),
-        end: 0,
-        result: { status: 'ok' },
-      };
-      try {
-        if (type === 'put') {
-          entry.written = makeValue(client.id, step, key, Math.floor(random() * 64));
-          const { version } = await client.put(key, new TextEncoder().encode(entry.written));
-          entry.result = { status: 'ok', version };
-        } else if (type === 'delete') {
-          await client.delete(key);
-        } else {
-          const found = await client.get(key);
-          entry.result =
-            found === null
-              ? { status: 'ok', value: null }
-              : { status: 'ok', version: found.version, value: decode(found.data) };
-        }
-      } catch (error) {
-        entry.result = {
-          status: 'error',
-          code: isStorageError(error) ? error.code : error instanceof Error ? error.name : 'unknown',
-          message: error instanceof Error ? error.message : String(error),
-        };
-      }
-      entry.end = clock.tick();
+      const written = type === 'put' ? makeValue(client.id, step, key, Math.floor(random() * 64)) : undefined;
+      const entry = await runOperation(client, { id: nextId++, key, type, written }, clock);
       history.push(entry);
       options.onOperation?.(entry);
     }
   };
   await Promise.all(options.clients.map(runClient));
   return history;
+}
+
+/** What to do: a put of `written`, a get or a delete of `key`. */
+export interface OperationSpec {
+  id: number;
+  key: string;
+  type: OperationType;
+  /** For puts: the value to write. */
+  written?: string;
+}
+
+/**
+ * Runs one operation on `client` and records it: start and end from `clock`, the result or the error
+ * code, and the faults chaos drivers injected into it (see `faultRecorder`).
+ */
+export async function runOperation(
+  client: WorkloadClient,
+  spec: OperationSpec,
+  clock: LogicalClock,
+): Promise<HistoryEntry> {
+  const { key, type } = spec;
+  const entry: HistoryEntry = {
+    id: spec.id,
+    client: client.id,
+    key,
+    type,
+    start: clock.tick(),
+    end: 0,
+    result: { status: 'ok' },
+  };
+  if (spec.written !== undefined) entry.written = spec.written;
+  try {
+    await recordingFaultsOf(entry, async () => {
+      if (type === 'put') {
+        const { version } = await client.put(key, new TextEncoder().encode(spec.written ?? ''));
+        entry.result = { status: 'ok', version };
+      } else if (type === 'delete') {
+        await client.delete(key);
+      } else {
+        const found = await client.get(key);
+        entry.result =
+          found === null
+            ? { status: 'ok', value: null }
+            : { status: 'ok', version: found.version, value: decode(found.data) };
+      }
+    });
+  } catch (error) {
+    entry.result = {
+      status: 'error',
+      code: isStorageError(error) ? error.code : error instanceof Error ? error.name : 'unknown',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+  entry.end = clock.tick();
+  return entry;
 }
 
 function decode(bytes: Uint8Array): string {
