@@ -41,7 +41,7 @@ storage_drivers = ${storageDrivers}
 storage_drivers_required_write = s3
 storage_drivers_local = ${local}
 metadata = ${join(home, 'metadata')}
-driver_retries = 0
+storage_retries = 0
 
 [disk]
 root = ${join(home, 'disk')}
