@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { checkProcessArguments } from './argv.js';
 import type { Command } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { ExitCode } from './exit-codes.js';
@@ -29,6 +30,7 @@ export async function main(argv: readonly string[], environment: RunEnvironment 
   const global: GlobalOptions = { config: undefined, json: false, quiet: false, verbose: false };
   const out = new Output(global, stdout, stderr, redactor);
   try {
+    checkProcessArguments(argv);
     const { command, rest } = findCommand(argv);
     if (command === undefined) {
       const { values } = parse(rest, {}, undefined, 0);
