@@ -30,7 +30,8 @@ export async function openClient(
   const config = await loadConfig(context);
   const identity = await resolveIdentity(config, nameOverride);
   const drivers: DriverModule[] = [diskDriverModule];
-  for (const name of config.storageDrivers) {
+  // By driver, not by section: `[s3-eu] driver = s3` and `[s3-us] driver = s3` need the s3 module once.
+  for (const name of new Set(config.storageDrivers.map((entry) => config.instanceDrivers[entry] ?? entry))) {
     if (name === diskDriverModule.name) continue;
     // Drivers installed beside the CLI; unknown ones are left to the core, whose error lists what is installed.
     const module = await loadDriverModule(name);

@@ -12,17 +12,18 @@ const CHUNK = 1024 * 1024;
 export function withTransferProgress(module: DriverModule, board: DriverProgressBoard): DriverModule {
   if (!board.enabled) return module;
   return {
-    name: module.name,
-    create: async (section, context) => observe(await module.create(section, context), board),
+    ...module, // name and configKeys
+    // Labelled by config section (`disk-b`), which the core names the driver after.
+    create: async (section, context) =>
+      observe(await module.create(section, context), board, context?.instance),
   };
 }
 
-function observe(driver: StorageDriver, board: DriverProgressBoard): StorageDriver {
+function observe(driver: StorageDriver, board: DriverProgressBoard, instance = driver.name): StorageDriver {
   const put =
     (op: (key: string, body: Body, options?: PutOptions) => Promise<unknown>) =>
     async (key: string, body: Body, options?: PutOptions) => {
-      const transfer =
-        body instanceof Uint8Array ? board.track(driver.name, 'put', body.byteLength) : undefined;
+      const transfer = body instanceof Uint8Array ? board.track(instance, 'put', body.byteLength) : undefined;
       if (transfer === undefined) return op(key, body, options);
       try {
         // Drivers take streamed bodies (with `size`) in bounded memory; the count is what they consumed.
@@ -42,7 +43,7 @@ function observe(driver: StorageDriver, board: DriverProgressBoard): StorageDriv
     async (key: string, options?: object) => {
       const found = await op(key, options);
       if (found === null) return null;
-      const transfer = board.track(driver.name, 'get', found.size);
+      const transfer = board.track(instance, 'get', found.size);
       return transfer === undefined ? found : { ...found, body: counted(found.body, transfer) };
     };
   const wrapped: Record<string, unknown> = {

@@ -139,7 +139,9 @@ describe('configuration errors exit 3', () => {
     );
     const human = await runCli(home, ['--config', path, 'drivers']);
     const machine = await runCli(home, ['--config', path, 'drivers', '--json']);
-    expect(human.code).toBe(0);
+    // The disk driver has no api_token key, so it cannot be built (exit 3), but the section is shown.
+    expect(human.code).toBe(3);
+    expect(human.text).toContain('unknown key "api_token"');
     expect(human.text).toContain('api_token = ***');
     expect(human.text + human.stderr + machine.text + machine.stderr).not.toContain(secret);
     expect(json<{ rule: { holds: boolean } }>(machine).rule.holds).toBe(true);

@@ -99,10 +99,12 @@ async function checkDriver(
       return undefined;
     }
   };
+  const driverName = config.instanceDrivers[name] ?? name;
   const raw = await run('open', async () => {
-    const driver = await createCliRegistry().create(name, config.driverSections[name] ?? {}, {
+    const driver = await createCliRegistry().create(driverName, config.driverSections[name] ?? {}, {
       env: context.env,
       configPath: config.path,
+      instance: name,
     });
     await driver.init?.({ signal });
     return driver;
@@ -118,7 +120,9 @@ async function checkDriver(
       if (put !== undefined) {
         await run('get mutable', () => readBack(driver.getMutable(id, { signal }), probe, name, id));
         const url = put.url ?? raw.mutableUrl?.(id);
-        if (url !== undefined) await run('public url', () => fetchBack(url, probe, name, signal));
+        if (url !== undefined) {
+          await run('public url', () => fetchBack(url, probe, name, driverName, signal));
+        }
         await run('delete mutable', () => driver.deleteMutable(id, { signal }));
         await run('gone mutable', () => expectGone(driver.getMutable(id, { signal }), name, id));
       }
@@ -165,6 +169,7 @@ async function fetchBack(
   url: string,
   expected: Uint8Array,
   driver: string,
+  driverName: string,
   signal: AbortSignal,
 ): Promise<void> {
   let response: Response;
@@ -178,7 +183,7 @@ async function fetchBack(
         driver,
         cause: error,
         hint:
-          driver === 'disk'
+          driverName === 'disk'
             ? 'Start "blockstack-storage serve" (it serves the disk root at its public_url).'
             : 'Check the public URL setting and that it is reachable.',
       },

@@ -13,7 +13,10 @@ import { isSecretKey } from '../redactor.js';
 import { plainMessage } from '../report-error.js';
 
 interface DriverRow {
+  /** The config section (the name in storage_drivers), or the driver's name for an unconfigured one. */
   name: string;
+  /** The driver it is built with: the section's `driver` key, else its name. */
+  driver: string;
   configured: boolean;
   installed: boolean;
   required: boolean;
@@ -29,7 +32,7 @@ export const driversCommand: Command = {
   summary: 'installed drivers, their capabilities, the three config lists, and the required/local rule',
   usage: 'drivers',
   description:
-    'Shows every installed driver package and every configured driver with its declared capabilities (mutable and immutable paths, visibility, public URLs, listing, conditional writes, size limit), the three lists of [blockstack-client] (storage_drivers, storage_drivers_required_write, storage_drivers_local), and whether the rule for mutable puts holds: at least one required-write driver must not be local. Secret settings are shown as ***. Does no I/O on the drivers; "doctor" does. Exits 3 when a configured driver cannot be built or the rule does not hold.',
+    'Shows every installed driver package and every configured driver (a section that names its driver, as [s3-eu] with driver = s3, is shown with it) with its declared capabilities (mutable and immutable paths, visibility, public URLs, listing, conditional writes, size limit), the three lists of [blockstack-client] (storage_drivers, storage_drivers_required_write, storage_drivers_local), and whether the rule for mutable puts holds: at least one required-write driver must not be local. Secret settings are shown as ***. Does no I/O on the drivers; "doctor" does. Exits 3 when a configured driver cannot be built or the rule does not hold.',
   options: {},
   positionals: { min: 0, max: 0 },
   examples: [
@@ -46,18 +49,21 @@ export const driversCommand: Command = {
     const declaredLocal: string[] = [];
     let firstError: unknown;
     for (const name of config.storageDrivers) {
+      const driverName = config.instanceDrivers[name] ?? name;
       const row: DriverRow = {
         name,
+        driver: driverName,
         configured: true,
-        installed: installed.includes(name),
+        installed: installed.includes(driverName),
         required: config.requiredWrite.includes(name),
         local: config.local.includes(name),
         settings: shownSettings(config, name),
       };
       try {
-        const driver = await registry.create(name, config.driverSections[name] ?? {}, {
+        const driver = await registry.create(driverName, config.driverSections[name] ?? {}, {
           env: context.env,
           configPath: config.path,
+          instance: name,
         });
         row.capabilities = driver.capabilities;
         row.installed = true;
@@ -75,9 +81,17 @@ export const driversCommand: Command = {
       }
       rows.push(row);
     }
+    const configuredDrivers = new Set(rows.map((row) => row.driver));
     for (const name of installed) {
-      if (config.storageDrivers.includes(name)) continue;
-      const row: DriverRow = { name, configured: false, installed: true, required: false, local: false };
+      if (configuredDrivers.has(name)) continue;
+      const row: DriverRow = {
+        name,
+        driver: name,
+        configured: false,
+        installed: true,
+        required: false,
+        local: false,
+      };
       try {
         // Built from an empty section just to read its declared capabilities (no I/O happens).
         const driver = await registry.create(name, {}, { env: context.env });
@@ -107,7 +121,8 @@ export const driversCommand: Command = {
       const role = row.configured
         ? [row.required ? 'required' : 'optional', row.local ? 'local' : 'visible to others'].join(', ')
         : 'installed, not configured';
-      out.line(`${row.name}  (${role})`);
+      const kind = row.driver === row.name ? '' : `driver ${row.driver}; `;
+      out.line(`${row.name}  (${kind}${role})`);
       if (row.capabilities) out.line(`  ${describeCapabilities(row.capabilities)}`);
       if (row.settings && Object.keys(row.settings).length > 0) {
         out.line(
