@@ -1,12 +1,14 @@
 // The data plane in one screen: openStorage on the disk driver and the embedded ledger.
 // Everything lives in a temporary directory, so it needs no account and leaves ~/.blockstack alone.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStorage } from '@blockstack-storage/core';
 
 const home = await mkdtemp(join(tmpdir(), 'blockstack-storage-example-'));
 const config = join(home, 'client.ini');
+// The disk driver never creates a missing root (that would hide an unmounted disk); make it once.
+await mkdir(join(home, 'storage-disk'));
 await writeFile(
   config,
   `[blockstack-client]

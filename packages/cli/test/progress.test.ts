@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ beforeAll(async () => {
     .replace(/^storage_drivers = disk$/m, 'storage_drivers = disk, mirror')
     .replace(/^storage_drivers_local =$/m, 'storage_drivers_local = mirror');
   await writeFile(config, `${ini}\n[mirror]\nroot = ~/mirror\n`);
+  await mkdir(join(home, 'mirror')); // a disk root is created by init, or by hand
   await writeFile(join(home, 'big.bin'), randomBytes(BIG));
   await writeFile(join(home, 'small.bin'), randomBytes(1024));
 });

@@ -27,6 +27,7 @@ beforeAll(async () => {
     .replace(/^storage_drivers_local =$/m, 'storage_drivers_local = mirror');
   await writeFile(config, ini);
   await appendFile(config, '\n[mirror]\nroot = ~/mirror\n');
+  await mkdir(join(home, 'mirror')); // a disk root is created by init, or by hand
 });
 afterAll(() => cleanup());
 

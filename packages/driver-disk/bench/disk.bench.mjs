@@ -8,7 +8,7 @@ import { readBody } from '@blockstack-storage/core';
 import { createDiskDriver } from '../dist/index.js';
 
 const root = await mkdtemp(join(tmpdir(), 'bss-disk-bench-'));
-const driver = createDiskDriver({ root: join(root, 'driver') });
+const driver = createDiskDriver({ root: join(root, 'driver'), createRoot: true });
 await driver.init();
 const rawDir = join(root, 'raw');
 await import('node:fs/promises').then((fs) => fs.mkdir(rawDir));

@@ -162,14 +162,14 @@ class DiskBackend implements KeyValueBackend {
       throw error;
     });
     if (info === undefined) {
-      throw new UnavailableError(`The [disk] root ${this.root} does not exist`, {
+      throw new UnavailableError(`The root ${this.root} does not exist`, {
         driver: this.name,
         retryable: false,
         hint: 'Mount the disk that holds it, or fix root in the config; a new root is created by `blockstack-storage init` (or mkdir -p).',
       });
     }
     if (!info.isDirectory()) {
-      throw new ConfigurationError(`The [disk] root ${this.root} is not a directory`, { driver: this.name });
+      throw new ConfigurationError(`The root ${this.root} is not a directory`, { driver: this.name });
     }
   }
 

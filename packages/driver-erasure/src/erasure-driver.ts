@@ -7,6 +7,7 @@ import {
   type DataKind,
   type DeleteOptions,
   type DriverCapabilities,
+  ErrorCode,
   fixedSizeChunks,
   type GetOptions,
   IntegrityError,
@@ -134,8 +135,22 @@ class ErasureDriver implements StorageDriver {
       fail('An inner driver’s maxObjectBytes is too small to hold even one shard');
   }
 
+  /**
+   * Initialises every inner driver. Up to m of them may be unavailable right now (a provider that is
+   * down is what parity is for); any other init error, or more than m unavailable, is thrown.
+   */
   async init(options?: OperationOptions): Promise<void> {
-    await Promise.all(this.drivers.map((d) => d.init?.(options)));
+    const results = await Promise.allSettled(this.drivers.map((d) => d.init?.(options)));
+    const failures = results
+      .map((r, i) =>
+        r.status === 'rejected' ? asStorageError(r.reason, { driver: this.drivers[i]!.name }) : undefined,
+      )
+      .filter((e) => e !== undefined);
+    const hard = failures.find(
+      (e) => !isStorageError(e, ErrorCode.Unavailable) && !isStorageError(e, ErrorCode.Timeout),
+    );
+    if (hard !== undefined) throw hard;
+    if (failures.length > this.parityShards) throw failures[0]!;
   }
 
   async close(): Promise<void> {

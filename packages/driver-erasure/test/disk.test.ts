@@ -20,7 +20,7 @@ describe('over six disk drivers', () => {
         root = await mkdtemp(join(tmpdir(), 'bss-erasure-disk-'));
         return createErasureDriver({
           drivers: Array.from({ length: 6 }, (_, i) =>
-            createDiskDriver({ root: join(root, `provider-${i}`) }),
+            createDiskDriver({ root: join(root, `provider-${i}`), createRoot: true }),
           ),
           dataShards: 4,
           parityShards: 2,
@@ -41,14 +41,14 @@ describe('disk providers lost for good', () => {
 
   it('two provider directories deleted outright: the value is rebuilt from the other four', async () => {
     const roots = Array.from({ length: 6 }, (_, i) => join(base, `provider-${i}`));
-    const open = () =>
+    const open = (createRoot: boolean) =>
       createErasureDriver({
-        drivers: roots.map((r) => createDiskDriver({ root: r })),
+        drivers: roots.map((r) => createDiskDriver({ root: r, createRoot })),
         dataShards: 4,
         parityShards: 2,
         stripeBytes: 256 * 1024,
       });
-    const writer = open();
+    const writer = open(true);
     await writer.init?.();
     const value = pattern(3 * 256 * 1024 + 77, 31);
     await writer.putMutable('alice.id/profile', value);
@@ -57,8 +57,9 @@ describe('disk providers lost for good', () => {
       expect((await readdir(r)).length).toBeGreaterThan(0);
       await rm(r, { recursive: true, force: true });
     }
-    // A new process (a new driver over the same directories) reads it back.
-    const reader = open();
+    // A new process (a new driver over the same directories) reads it back; the two providers whose
+    // roots are gone are unavailable (not silently recreated empty).
+    const reader = open(false);
     await reader.init?.();
     const object = await reader.getMutable('alice.id/profile');
     expect(same(object && (await readBody(object.body)), value)).toBe(true);

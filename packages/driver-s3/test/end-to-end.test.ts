@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -59,6 +59,7 @@ create_bucket = true
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'bss-s3-e2e-'));
+    await mkdir(join(home, 'disk')); // the [disk] root the config names
     const config = await writeConfig('client.ini', 'disk,s3', 'disk');
     storage = await openStorage({ name: 'alice.id', config, env, drivers, onWarning: () => {} });
   });

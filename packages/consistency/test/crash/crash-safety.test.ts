@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLocalLedger, openStorage, parseZoneFile, VersionCache } from '@blockstack-storage/core';
@@ -18,6 +18,7 @@ afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true 
 async function workDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bss-crash-'));
   dirs.push(dir);
+  await mkdir(join(dir, 'disk')); // the disk root the client config names
   return dir;
 }
 
