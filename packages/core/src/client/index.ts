@@ -2,3 +2,4 @@ export * from './open-storage.js';
 export * from './published-urls.js';
 export type * from './results.js';
 export * from './storage-client.js';
+export { type LedgerRecovery, type RecoverLedgerOptions, recoverLedger } from './recover-ledger.js';

@@ -20,10 +20,11 @@ import {
   saveDataKey,
 } from '../identity/index.js';
 import { encodeDataId, validateDataId } from '../keys.js';
-import { type NameRegistry, openLocalLedger } from '../registry/index.js';
+import { type LocalLedger, type NameRegistry, openLocalLedger } from '../registry/index.js';
 import { type DriverPolicy, ReplicationCoordinator } from '../replication/index.js';
 import { VersionCache } from '../version-cache/index.js';
 import { makeZoneFile, parseZoneFile } from '../zonefile/index.js';
+import { lostRegistrationError, recoverLedger } from './recover-ledger.js';
 import { StorageClient } from './storage-client.js';
 
 /** Options of `openStorage`. */
@@ -41,9 +42,18 @@ export interface OpenStorageOptions {
   dataKeyPath?: string;
   /**
    * When the name has no data key file and is not registered: generate a key, save it (mode 0600) and
-   * register the name with a zone file listing it. Default true.
+   * register the name with a zone file listing it. Default true. A name whose key file exists is never
+   * registered again silently: see `recoverLedger`.
    */
   createIdentity?: boolean;
+  /**
+   * Recover a lost or damaged ledger (see `recoverLedger`): a damaged embedded ledger is moved aside
+   * and a new one started, and a name whose data key exists but which the registry does not hold is
+   * registered again with that key. Its mutable data stays readable; the immutable records of its old
+   * zone file are lost (a warning says so). Default false: such a name fails with an IntegrityError
+   * saying how to recover, and nothing is written.
+   */
+  recoverLedger?: boolean;
   /** The name registry. Default: the embedded local ledger in the metadata directory. */
   registry?: NameRegistry;
   /** Drivers (or driver modules) to use before looking for installed driver packages. */
@@ -85,12 +95,28 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
   let ownLedger: { close(): Promise<void> } | undefined;
   try {
     await mkdir(config.metadataDir, { recursive: true, mode: 0o700 });
+    const keyPath = dataKeyPathOf(options, config);
+    // A key file means the name was registered before: only first use (no key yet) registers silently.
+    const keyFileExists = options.dataKey === undefined && (await exists(keyPath));
     if (names === undefined) {
+      const ledgerFile = join(config.metadataDir, 'ledger', 'ledger.jsonl');
+      if (options.recoverLedger && (keyFileExists || options.dataKey !== undefined)) {
+        await recoverLedger({
+          name: options.name,
+          metadataDir: config.metadataDir,
+          dataKeyPath: keyPath,
+          dataKey: options.dataKey,
+          onWarning,
+        });
+      } else if (keyFileExists && !(await exists(ledgerFile))) {
+        // Refused before opening the ledger, which would create an empty one.
+        throw lostRegistrationError(options.name, keyPath, `the ledger ${ledgerFile} (missing)`);
+      }
       const ledger = await openLocalLedger(config.metadataDir);
       ownLedger = ledger;
       names = ledger;
     }
-    const keyPair = await resolveIdentity(options, config, names);
+    const keyPair = await resolveIdentity(options, keyPath, keyFileExists, names, onWarning);
     return new StorageClient({
       name: options.name,
       keyPair,
@@ -123,18 +149,24 @@ async function resolveConfig(options: OpenStorageOptions): Promise<ClientConfig>
   return resolveClientConfig(config);
 }
 
+function dataKeyPathOf(options: OpenStorageOptions, config: ClientConfig): string {
+  return options.dataKeyPath ?? join(config.metadataDir, 'keys', `${encodeDataId(options.name)}.key`);
+}
+
 /**
  * The data key, checked against the name's zone file. A name not yet registered is registered with a
- * zone file listing the key (generating and saving a key first when there is none and
- * `createIdentity` allows it).
+ * zone file listing the key given in code, or a new one when there is no key file and
+ * `createIdentity` allows it. A name whose key file exists but which the registry lost is refused
+ * (IntegrityError) unless `recoverLedger` is set.
  */
 async function resolveIdentity(
   options: OpenStorageOptions,
-  config: ClientConfig,
+  keyPath: string,
+  keyFileExists: boolean,
   registry: NameRegistry,
+  onWarning: (message: string) => void,
 ): Promise<DataKeyPair> {
   const name = options.name;
-  const keyPath = options.dataKeyPath ?? join(config.metadataDir, 'keys', `${encodeDataId(name)}.key`);
   const entry = await registry.getZoneFile(name);
   let keyPair: DataKeyPair | undefined;
   if (options.dataKey instanceof Uint8Array) {
@@ -145,7 +177,22 @@ async function resolveIdentity(
       publicKey: publicKeyFromPrivate(options.dataKey.privateKey),
     };
   } else {
-    keyPair = (await exists(keyPath)) ? await loadDataKey(keyPath) : undefined;
+    keyPair = keyFileExists ? await loadDataKey(keyPath) : undefined;
+  }
+  if (entry === null && keyFileExists) {
+    const ledgerPath = (registry as Partial<LocalLedger>).path;
+    const where = typeof ledgerPath === 'string' ? `the ledger ${ledgerPath}` : 'the name registry';
+    if (!options.recoverLedger) throw lostRegistrationError(name, keyPath, where);
+    // A registry given in code: register again with the existing key (the embedded ledger was
+    // recovered above, so it holds the name by now).
+    const { txid } = await registry.register(
+      name,
+      makeZoneFile({ origin: name, dataPublicKey: keyPair!.publicKey }),
+    );
+    onWarning(
+      `${name} was registered again (txid ${txid}) with its existing data key: its mutable data stays readable, but the immutable records of its old zone file are gone; put those values again.`,
+    );
+    return keyPair!;
   }
   if (entry === null) {
     if (keyPair === undefined) {

@@ -37,6 +37,8 @@ export interface LocalLedger extends NameRegistry {
 }
 
 export const DEFAULT_MAX_ZONE_FILE_BYTES = 40960;
+const RECOVERY_HINT =
+  'The ledger was edited or truncated: restore the ledger directory from a backup. Without one, recoverLedger (openStorage({ recoverLedger: true }), or "blockstack-storage init --recover-ledger") sets it aside and registers the name again with its data key: mutable data stays readable, immutable records are lost.';
 /** `head.json` is one short JSON line; anything much bigger is not one. */
 const MAX_HEAD_BYTES = 4096;
 const NAME = /^[a-z0-9_+-]+(\.[a-z0-9_+-]+){1,2}$/;
@@ -109,7 +111,7 @@ class Ledger implements LocalLedger {
       if (text === null) {
         throw new IntegrityError(
           `The zone file ${this.#zonePath(current.zoneFileHash)} of txid ${current.txid} is missing`,
-          { key: name, hint: 'Restore the ledger directory from a backup.' },
+          { key: name, hint: RECOVERY_HINT },
         );
       }
       return { text, txid: current.txid, zoneFileHash: current.zoneFileHash };
@@ -372,7 +374,7 @@ class Ledger implements LocalLedger {
 
   #corrupt(line: number, reason: string): IntegrityError {
     return new IntegrityError(`Ledger ${this.path} line ${line}: ${reason}`, {
-      hint: 'The ledger was edited or truncated; restore the ledger directory from a backup.',
+      hint: RECOVERY_HINT,
     });
   }
 
