@@ -53,7 +53,7 @@ describe('disk driver key mapping (property)', () => {
   afterAll(() => rm(parent, { recursive: true, force: true }));
 
   it('stores every id as one file directly under <root>/mutable and reads it back', async () => {
-    const driver = createDiskDriver({ root, unsafeNoFsync: true });
+    const driver = createDiskDriver({ root, unsafeNoFsync: true, createRoot: true });
     await driver.init?.();
     const written = new Map<string, string>();
     await fc.assert(
