@@ -8,11 +8,13 @@ import {
   openLocalLedger,
   parseClientConfig,
   parseZoneFile,
+  recoverLedger,
   resolveConfigPath,
   saveDataKey,
 } from '@blockstack-storage/core';
-import type { Command } from '../command.js';
-import { defaultDataKeyPath } from '../identity.js';
+import type { Command, CommandContext } from '../command.js';
+import { defaultDataKeyPath, resolveIdentity } from '../identity.js';
+import { loadConfig } from '../load-config.js';
 import { UsageError } from '../usage-error.js';
 import { DEFAULT_SERVE_PORT } from './serve.js';
 
@@ -21,9 +23,10 @@ const NAME = /^[a-z0-9_+-]+(\.[a-z0-9_+-]+){1,2}$/;
 export const initCommand: Command = {
   name: 'init',
   summary: 'write a client config with the disk driver, create the data key, register the name',
-  usage: 'init [--name alice.id] [--port N | --public-url URL] [--force]',
+  usage:
+    'init [--name alice.id] [--port N | --public-url URL] [--force] | init --recover-ledger [--name alice.id]',
   description:
-    'Writes ~/.blockstack/client.ini (or --config PATH) with the disk driver as the only driver, required and not local: its [disk] public_url is where "blockstack-storage serve" publishes the disk root, so others can read it and mutable puts are allowed. Creates the data key (file mode 0600) in the metadata directory and registers the name with a zone file listing the key in the embedded ledger. Refuses to overwrite an existing config or data key without --force; with --force the key is replaced and a NAME_UPDATE publishes the new key (data signed with the old key then no longer verifies).',
+    'Writes ~/.blockstack/client.ini (or --config PATH) with the disk driver as the only driver, required and not local: its [disk] public_url is where "blockstack-storage serve" publishes the disk root, so others can read it and mutable puts are allowed. Creates the data key (file mode 0600) in the metadata directory and registers the name with a zone file listing the key in the embedded ledger. Refuses to overwrite an existing config or data key without --force; with --force the key is replaced and a NAME_UPDATE publishes the new key (data signed with the old key then no longer verifies). With --recover-ledger it writes no config and no key: when the ledger was deleted or damaged (put and get then fail with exit 5), it sets a damaged ledger aside and registers the configured name again with its existing key, so mutable data stays readable; immutable records of the old zone file are lost (restore the ledger directory from a backup instead if you have one).',
   options: {
     name: {
       type: 'string',
@@ -42,6 +45,11 @@ export const initCommand: Command = {
       description: `port of the public_url that serve listens on (default ${DEFAULT_SERVE_PORT})`,
     },
     force: { type: 'boolean', description: 'overwrite an existing config and data key' },
+    'recover-ledger': {
+      type: 'boolean',
+      description:
+        'keep the config and data key; set a damaged ledger aside and register the name again with its key (its immutable records are lost; restoring the ledger from a backup keeps them)',
+    },
   },
   positionals: { min: 0, max: 0 },
   examples: [
@@ -49,8 +57,11 @@ export const initCommand: Command = {
     'blockstack-storage --config ./demo/client.ini init --name demo.id --port 8080',
     'blockstack-storage init --name alice.id --public-url http://alice.example:6270   # then: serve --host 0.0.0.0',
     'blockstack-storage init --name alice.id --force   # new config and key, NAME_UPDATE with the new key',
+    'blockstack-storage init --recover-ledger   # the ledger was lost: register the name again with its key',
   ],
-  async run({ options, global, out, env }) {
+  async run(context) {
+    const { options, global, out, env } = context;
+    if (options['recover-ledger'] === true) return recover(context);
     const force = options.force === true;
     const name = (options.name as string | undefined) ?? defaultName();
     if (!NAME.test(name)) {
@@ -148,6 +159,35 @@ export const initCommand: Command = {
     return undefined;
   },
 };
+
+/**
+ * `init --recover-ledger`: the config and data key stay; the ledger is recovered for the configured
+ * name (see the core's `recoverLedger`). Nothing else in the config or the key changes.
+ */
+async function recover(context: CommandContext): Promise<undefined> {
+  const { options, out } = context;
+  for (const flag of ['force', 'port', 'public-url'] as const) {
+    if (options[flag] !== undefined) {
+      throw new UsageError(`--recover-ledger keeps the config: it cannot be combined with --${flag}`, 'init');
+    }
+  }
+  const config = await loadConfig(context);
+  const identity = await resolveIdentity(config, options.name as string | undefined);
+  const result = await recoverLedger({
+    name: identity.name,
+    metadataDir: config.metadataDir,
+    dataKeyPath: identity.dataKeyPath,
+    onWarning: (message) => out.warn(message),
+  });
+  out.json({ name: identity.name, dataKey: identity.dataKeyPath, ...result });
+  if (result.setAside !== undefined) out.line(`set aside ${result.setAside} (the damaged ledger)`);
+  out.line(
+    result.registeredTxid === undefined
+      ? `name     ${identity.name} is registered in ${result.ledger} (txid ${result.txid}): nothing to recover`
+      : `name     ${identity.name} registered again (NAME_REGISTRATION ${result.registeredTxid}) with ${identity.dataKeyPath}`,
+  );
+  return undefined;
+}
 
 function configText(input: { name: string; metadataDir: string; root: string; publicUrl: string }): string {
   return [
