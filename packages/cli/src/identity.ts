@@ -22,7 +22,7 @@ export function defaultDataKeyPath(metadataDir: string, name: string): string {
 
 /**
  * Reads `name` (and optional `data_key`) from the config's [blockstack-client] section; `--name`
- * (`override`) wins. The core's config loader ignores keys it does not know, so they live there.
+ * (`override`) wins. The core's config loader accepts these two keys there and does not read them.
  * @throws ConfigurationError when no name is configured.
  */
 export async function resolveIdentity(config: ClientConfig, override?: string): Promise<CliIdentity> {
