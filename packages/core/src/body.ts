@@ -18,7 +18,8 @@ export function bytesToStream(bytes: Uint8Array): AsyncIterable<Uint8Array> {
 /**
  * Collects a body into one `Uint8Array`. For values known to be small (envelopes, zone files).
  * Give `context.size` when the provider reported the value's size (`StoredObject.size`): a value
- * declared larger than `maxBytes` is refused before a byte is read, and its stream is let go.
+ * declared larger than `maxBytes` is refused at once, without reading it (at most one chunk is pulled,
+ * in the background, so that the stream can close its file or connection).
  * @throws TooLargeError when the declared size or the bytes that arrive exceed `maxBytes` (the read
  *   stops there: no unbounded allocation).
  */
@@ -34,7 +35,7 @@ export async function readBody(
   }
   if (size !== undefined && size > maxBytes) {
     // Reading a hostile 2 GiB object just to learn what its size already says wastes memory and time.
-    await Promise.resolve(body[Symbol.asyncIterator]().return?.()).catch(() => {});
+    letGo(body);
     throw tooLarge(maxBytes, where, size);
   }
   const chunks: Uint8Array[] = [];
@@ -45,6 +46,22 @@ export async function readBody(
     chunks.push(chunk);
   }
   return concatBytes(chunks, total);
+}
+
+/**
+ * Releases a body that will not be read. A generator that never started cannot run its cleanup
+ * (closing the file or the connection behind it) on `return()`, so it is started with one chunk and
+ * then stopped; in the background, so that a provider stalling on that chunk does not delay the refusal.
+ */
+function letGo(body: AsyncIterable<Uint8Array>): void {
+  const iterator = body[Symbol.asyncIterator]();
+  void (async () => {
+    try {
+      if (!(await iterator.next()).done) await iterator.return?.();
+    } catch {
+      // A body that fails while being let go has nothing left to release.
+    }
+  })();
 }
 
 function tooLarge(

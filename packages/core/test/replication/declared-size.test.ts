@@ -43,16 +43,27 @@ function countingReads(driver: StorageDriver): StorageDriver & { bytesRead(): nu
 }
 
 describe('a stored object whose declared size exceeds the read limit', () => {
-  it('readBody refuses it before reading a byte', async () => {
+  it('readBody refuses it without reading it: one chunk at most, pulled to let the stream close', async () => {
     let pulled = 0;
+    let closed = false;
+    // An endless body whose cleanup (closing its file or connection) runs only once it has started.
     const body = (async function* () {
-      pulled++;
-      yield new Uint8Array(10);
+      try {
+        for (;;) {
+          pulled++;
+          yield new Uint8Array(10);
+        }
+      } finally {
+        closed = true;
+      }
     })();
     const error = await failure(readBody(body, 5, { driver: 'd', key: 'k', size: TWO_GIB }));
     expect(isStorageError(error, ErrorCode.TooLarge)).toBe(true);
     expect((error as Error).message).toContain(`${TWO_GIB} bytes`);
-    expect(pulled).toBe(0);
+    // The body is let go in the background: no I/O is involved, so one turn of the event loop suffices.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(true);
+    expect(pulled).toBe(1);
   });
 
   it('the policy layer refuses a 2 GiB sparse file in place of a stored object without reading it', async () => {
@@ -65,15 +76,17 @@ describe('a stored object whose declared size exceeds the read limit', () => {
     const error = await failure(driver.getMutable('big'));
     expect(isStorageError(error, ErrorCode.TooLarge)).toBe(true);
     expect((error as Error).message).toContain('[disk]');
-    expect(counting.bytesRead()).toBe(0);
+    // At most the one chunk pulled so that the file stream closes (64 KiB here), never the 512 MiB.
+    expect(counting.bytesRead()).toBeLessThanOrEqual(MIB);
     // A value within the limit still reads whole.
     await truncate(file, 3 * MIB);
+    const before = counting.bytesRead();
     const found = await driver.getMutable('big');
     expect((await readBody(found!.body)).byteLength).toBe(3 * MIB);
-    expect(counting.bytesRead()).toBe(3 * MIB);
+    expect(counting.bytesRead() - before).toBe(3 * MIB);
   });
 
-  it('openStorage: a get over three replicas of 2 GiB reads none of them', async () => {
+  it('openStorage: a get over three replicas of 2 GiB reads none of them whole', async () => {
     const drivers = await tempDrivers([
       { name: 'a', publicUrl: 'http://a.example' },
       { name: 'b', publicUrl: 'http://b.example' },
@@ -91,7 +104,7 @@ describe('a stored object whose declared size exceeds the read limit', () => {
     for (const d of drivers) await truncate(d.pathOf(`immutable/${sha256Hex(data)}`), TWO_GIB);
     const error = await failure(client.getImmutable('notes'));
     expect(isStorageError(error)).toBe(true);
-    expect(counting.map((d) => d.bytesRead())).toEqual([0, 0, 0]);
+    for (const d of counting) expect(d.bytesRead()).toBeLessThanOrEqual(MIB);
     await client.close();
   });
 });
