@@ -63,7 +63,10 @@ export function explainUnknownDriver(error: unknown, config: ClientConfig): unkn
   if (!isStorageError(error, ErrorCode.Configuration) || !/Unknown storage driver/.test(error.message))
     return error;
   const name = error.driver ?? '?';
-  return new ConfigurationError(`Unknown storage driver "${name}" in storage_drivers of ${config.path}`, {
+  const sections = config.storageDrivers.filter((e) => e !== name && config.instanceDrivers[e] === name);
+  const where =
+    sections.length > 0 ? `named by "driver = ${name}" in [${sections.join('], [')}]` : 'in storage_drivers';
+  return new ConfigurationError(`Unknown storage driver "${name}" ${where} of ${config.path}`, {
     driver: name,
     cause: error,
     hint: `Installed: ${installedDrivers().join(', ')}. Install ${DRIVER_PACKAGE_PREFIX}${name} next to the CLI (npm install -g ${DRIVER_PACKAGE_PREFIX}${name}), or remove it from the config.`,

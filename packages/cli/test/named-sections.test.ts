@@ -103,6 +103,17 @@ describe('two sections of the disk driver', () => {
     ]);
   });
 
+  it('an unknown driver named by a section is reported with the section', async () => {
+    const path = join(home, 'unknown-driver.ini');
+    await writeFile(path, (await readFile(configPath, 'utf8')).replace('driver = disk', 'driver = nope'));
+    const put = await runCli(home, ['--config', path, 'put', 'x', '-'], { input: 'x' });
+    expect(put.code).toBe(3);
+    expect(put.stderr).toContain(
+      `Unknown storage driver "nope" named by "driver = nope" in [disk-b] of ${path}`,
+    );
+    expect(put.stderr).toContain('@blockstack-storage/driver-nope');
+  });
+
   it('a misspelled key in a section is refused with a suggestion (exit 3)', async () => {
     const bad = join(home, 'misspelled.ini');
     await writeFile(

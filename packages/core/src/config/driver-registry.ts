@@ -60,7 +60,7 @@ export class DriverRegistry {
     context: DriverFactoryContext = {},
   ): Promise<StorageDriver> {
     const instance = context.instance ?? name;
-    const entry = this.registered.get(name) ?? (await this.load(name));
+    const entry = this.registered.get(name) ?? (await this.load(name, instance));
     if (!isDriverModule(entry)) {
       if (instance !== name) {
         throw new ConfigurationError(
@@ -97,7 +97,7 @@ export class DriverRegistry {
     return withInstanceName(driver, instance);
   }
 
-  private async load(name: string): Promise<DriverModule> {
+  private async load(name: string, instance = name): Promise<DriverModule> {
     const specifier = `${DRIVER_PACKAGE_PREFIX}${name}`;
     let loaded: unknown;
     try {
@@ -107,7 +107,8 @@ export class DriverRegistry {
       if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
         const registered = this.registeredNames();
         const installed = installedDriverNames();
-        throw new ConfigurationError(`Unknown storage driver "${name}"`, {
+        const from = instance === name ? '' : ` (named by "driver = ${name}" in [${instance}])`;
+        throw new ConfigurationError(`Unknown storage driver "${name}"${from}`, {
           driver: name,
           cause: error,
           hint: `Registered: [${registered.join(', ')}]; installed: [${installed.join(', ')}]. Install ${specifier} or register the driver with openStorage({ drivers }).`,

@@ -136,6 +136,17 @@ bucket = eu
     expect((await failure(outer.deleteMutable('k'))).driver).toBe('elsewhere');
   });
 
+  it('names the section when its driver is unknown', async () => {
+    const registry = new DriverRegistry({
+      importer: async () => {
+        throw Object.assign(new Error('not found'), { code: 'ERR_MODULE_NOT_FOUND' });
+      },
+    });
+    const error = await failure(registry.create('nope', {}, { instance: 'backup' }));
+    expect(error.message).toContain('Unknown storage driver "nope" (named by "driver = nope" in [backup])');
+    expect(error.driver).toBe('nope');
+  });
+
   it('refuses a ready driver (not a module) used under another name', async () => {
     const registry = new DriverRegistry().register(createMemoryDriver({ name: 'mem' }));
     const error = await failure(registry.create('mem', {}, { instance: 'mem-2' }));
