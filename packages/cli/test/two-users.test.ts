@@ -36,6 +36,8 @@ beforeAll(async () => {
       `metadata = ${join(home, '.blockstack', 'metadata')}\ndata_key = ${bobInit.dataKey}`,
     ),
   );
+  // A name with a key is never registered silently in a ledger that lacks it: register Bob there.
+  expect((await runCli(home, ['--config', bob(), 'init', '--recover-ledger'])).code).toBe(0);
   ({ stop } = await startServe(home, ['--port', String(port)]));
 });
 afterAll(async () => {
