@@ -80,7 +80,7 @@ export function lostRegistrationError(name: string, keyPath: string, where: stri
     `The data key of ${name} exists (${keyPath}), but ${where} has no registration of ${name}: the ledger was deleted, emptied or reset, and with it the zone file that lists ${name}'s immutable data`,
     {
       key: name,
-      hint: `Restore the ledger directory from a backup (and check that "metadata" in the config names the directory that holds it). Or, losing the immutable records but keeping mutable data readable, register ${name} again with its existing key: openStorage({ recoverLedger: true }), or "blockstack-storage init --name ${name} --recover-ledger".`,
+      hint: `Restore the ledger directory from a backup (and check that "metadata" in the config names the directory that holds it). Or, losing the immutable records but keeping mutable data readable, register ${name} again with its existing key: openStorage({ recoverLedger: true }), or "blockstack-storage init --name ${name} --recover-ledger". (If the first run for ${name} was interrupted before it registered the name, recovering loses nothing.)`,
     },
   );
 }
