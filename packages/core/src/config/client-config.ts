@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors.js';
 import { type IniSections, parseIni } from './ini.js';
-import { checkKnownKeys } from './known-keys.js';
+import { checkKnownKeys, editDistance } from './known-keys.js';
 import { checkMutableWriteRule } from './replication-rule.js';
 
 /** The config section the client itself reads. */
@@ -161,6 +161,22 @@ export function parseClientConfig(
   const driverSections: Record<string, Readonly<Record<string, string>>> = Object.create(null);
   const instanceDrivers: Record<string, string> = Object.create(null);
   const env = options.env ?? process.env;
+  // Sections not in storage_drivers are allowed (a driver kept aside), but a listed driver with no
+  // section beside an unlisted one of a near name is a misspelling that would silently use defaults.
+  const unlisted = Object.keys(sections).filter((s) => s !== CLIENT_SECTION && !storageDrivers.includes(s));
+  for (const name of storageDrivers) {
+    // One edit (a swap counts as one): `[dsik]`, `[gsc]`; not `[disk-b]` kept beside a default `disk`.
+    const near = sections[name] === undefined ? unlisted.find((s) => editDistance(name, s) <= 1) : undefined;
+    if (near !== undefined) {
+      throw new ConfigurationError(
+        `${where}: storage_drivers lists "${name}", which has no [${name}] section, and [${near}] is not listed; did you mean [${name}]?`,
+        {
+          driver: name,
+          hint: `Rename the section [${near}] to [${name}], or list ${near} in storage_drivers.`,
+        },
+      );
+    }
+  }
   for (const name of storageDrivers) {
     const { [DRIVER_KEY]: driver, ...section } = applyEnvOverrides(name, sections[name], storageDrivers, env);
     driverSections[name] = section;

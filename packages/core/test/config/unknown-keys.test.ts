@@ -72,6 +72,21 @@ describe('[blockstack-client] keys', () => {
   });
 });
 
+describe('driver sections', () => {
+  it('refuses a listed driver without a section beside an unlisted section of a near name', () => {
+    const error = configError(() =>
+      parseClientConfig(`${HEAD}[mme]\nroot = /r\n`, { path: '/etc/bs/client.ini', env: {} }),
+    );
+    expect(error.message).toContain(
+      '/etc/bs/client.ini: storage_drivers lists "mem", which has no [mem] section, and [mme] is not listed; did you mean [mem]?',
+    );
+    // A section kept aside for a driver not in use, or with another name, is fine.
+    expect(parseClientConfig(`${HEAD}[s3]\nbucket = b\n`, { env: {} }).storageDrivers).toEqual(['mem']);
+    expect(parseClientConfig(`${HEAD}[mem]\n[mme]\n`, { env: {} }).storageDrivers).toEqual(['mem']);
+    expect(parseClientConfig(`${HEAD}[mem-b]\n`, { env: {} }).storageDrivers).toEqual(['mem']);
+  });
+});
+
 describe('driver section keys', () => {
   it('refuses a key the driver module does not declare, before the module sees it', async () => {
     const { module, seen } = recordingModule(['root', 'max_object_bytes']);
