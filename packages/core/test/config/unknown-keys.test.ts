@@ -20,6 +20,15 @@ function configError(run: () => unknown): Error & { hint?: string } {
   throw new Error('expected a ConfigurationError');
 }
 
+/** The rejection of `promise`; fails the test when it resolves. */
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as Error & { driver?: string; hint?: string },
+  );
+
 const HEAD = '[blockstack-client]\nstorage_drivers = mem\nstorage_drivers_required_write = mem\n';
 
 /** A module that records the section it was given and declares `root` and `max_object_bytes`. */
@@ -94,9 +103,7 @@ describe('driver section keys', () => {
       path: '/etc/bs/client.ini',
       env: {},
     });
-    const error = await openConfiguredDrivers(config, new DriverRegistry().register(module)).catch(
-      (e: unknown) => e as Error & { driver?: string; hint?: string },
-    );
+    const error = await failure(openConfiguredDrivers(config, new DriverRegistry().register(module)));
     expect(isStorageError(error, ErrorCode.Configuration)).toBe(true);
     expect(error.message).toContain(
       '/etc/bs/client.ini [mem]: unknown key "max_object_byts"; did you mean "max_object_bytes"?',
@@ -111,9 +118,7 @@ describe('driver section keys', () => {
     const config = parseClientConfig(`${HEAD}[mem]\nroot = /r\n`, {
       env: { BLOCKSTACK_MEM_API_TOKEN: 'hunter2-secret' },
     });
-    const error = await openConfiguredDrivers(config, new DriverRegistry().register(module)).catch(
-      (e: unknown) => e as Error & { hint?: string },
-    );
+    const error = await failure(openConfiguredDrivers(config, new DriverRegistry().register(module)));
     expect(error.message).toContain('unknown key "api_token"');
     expect(error.hint).toContain('unset BLOCKSTACK_MEM_API_TOKEN');
     expect(`${error.message} ${error.hint}`).not.toContain('hunter2');
@@ -128,10 +133,12 @@ describe('driver section keys', () => {
     );
     expect(opened.drivers.map((d) => d.name)).toEqual(['mem-a']);
     expect(seen).toEqual([{ root: '/r' }]);
-    const error = await openConfiguredDrivers(
-      parseClientConfig(`${text}rot = /x\n`, { path: '/c.ini', env: {} }),
-      new DriverRegistry().register(module),
-    ).catch((e: unknown) => e as Error);
+    const error = await failure(
+      openConfiguredDrivers(
+        parseClientConfig(`${text}rot = /x\n`, { path: '/c.ini', env: {} }),
+        new DriverRegistry().register(module),
+      ),
+    );
     expect(error.message).toContain('/c.ini [mem-a]: unknown key "rot"; did you mean "root"?');
   });
 
