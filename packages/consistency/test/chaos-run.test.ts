@@ -132,9 +132,8 @@ describe(`consistency under chaos (${OPERATIONS} operations, seed ${SEED})`, () 
     expect(ok).toBeGreaterThan(OPERATIONS * 0.6);
   });
 
-  // EXPECTED TO FAIL until the core bugs replayed in core-write-bugs.test.ts are fixed (a put that
-  // cannot verify the required driver's copy replaces it anyway; versions restart below a deletion).
-  // Before the core's conditional puts of issue 11 it found hundreds of forks and lost updates per run.
+  // Before the core's conditional puts of issue 11 this found hundreds of forks and lost updates per
+  // run; two more core bugs it found are replayed in core-write-bugs.test.ts.
   it('loses no acknowledged update and forks no version, all drivers having conditional writes', () => {
     // The guarantee holds only over drivers with conditional writes; this run is such a configuration.
     const unconditional = drivers.filter((d) => !d.capabilities.conditionalWrites).map((d) => d.name);

@@ -6,10 +6,11 @@ import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorageCluster, type StorageCluster, type WorkloadClient } from '../src/index.js';
 
-// Deterministic replays of the lost updates and version forks the CI run (chaos-run.test.ts) still
-// found after the core's conditional puts (issue 11). Each machine is one client with its own version
-// cache; the drivers have conditional writes. `it.fails` while the core has the bug: when one
-// starts to pass, vitest reports it; turn it into `it`.
+// Regressions (fixed in core): deterministic replays of the lost updates and version forks the CI run
+// (chaos-run.test.ts) still found after the core's first conditional puts (issue 11). Each machine is
+// one client with its own version cache; the drivers have conditional writes. Fixes: a copy that does
+// not verify is read again until two reads agree before a put may replace it; deletions are versioned
+// tombstones (`delete-<millis>+<version>:...`), so a later put is versioned above them.
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -50,7 +51,7 @@ describe('core client puts against a racing writer', () => {
   // and the conditional replace uses the etag that read returned, which is the current one: the put
   // replaces a newer version it never saw, at the same version number. A copy that does not verify
   // says nothing about its version; replacing it needs a read that verifies (or the write must fail).
-  it.fails('a put whose read of the required driver is torn does not replace a newer version', async () => {
+  it('a put whose read of the required driver is torn does not replace a newer version', async () => {
     const disk = createChaosDriver(createSkeletonDriver(), { name: 'primary', seed: 'torn' });
     const [a, b] = (await machines([disk], 2)) as [WorkloadClient, WorkloadClient];
     await a.put('k', enc('a1'));
@@ -69,7 +70,7 @@ describe('core client puts against a racing writer', () => {
   // version 1 after the delete. To the deleter that put is older than the deletion: with an optional
   // driver still holding the tombstone it reads "deleted" (null), although the put came after the
   // delete and was acknowledged (with the required driver alone it reads StaleDataError forever).
-  it.fails('a put acknowledged after a delete is read by the deleter', async () => {
+  it('a put acknowledged after a delete is read by the deleter', async () => {
     const primary = createChaosDriver(createSkeletonDriver(), { name: 'primary', seed: 'p' });
     const backup = createChaosDriver(createSkeletonDriver(), { name: 'backup', seed: 'b' });
     const [writer, deleter, fresh] = (await machines([primary, backup], 3)) as [

@@ -23,6 +23,13 @@ export interface VerifiedCopy {
   envelope?: MutableEnvelope;
   /** For a verified tombstone: when the deletion was signed (ms since the epoch). */
   tombstoneMillis?: number;
+  /** For a verified tombstone that carries one: the version the deletion takes. */
+  tombstoneVersion?: number;
+}
+
+/** The version a verified copy holds: its envelope's, or its tombstone's when versioned. */
+export function versionOf(copy: VerifiedCopy): number | undefined {
+  return copy.envelope?.version ?? copy.tombstoneVersion;
 }
 
 const TOMBSTONE_PREFIX = 'delete-';
@@ -73,7 +80,14 @@ export function verifyStoredBytes(
           `The tombstone is for ${JSON.stringify(tombstone.fqDataId)}, not this datum`,
         );
       }
-      return { report: { source, status: 'tombstone' }, tombstoneMillis: tombstone.millis };
+      if (tombstone.version === undefined) {
+        return { report: { source, status: 'tombstone' }, tombstoneMillis: tombstone.millis };
+      }
+      return {
+        report: { source, status: 'tombstone', version: tombstone.version },
+        tombstoneMillis: tombstone.millis,
+        tombstoneVersion: tombstone.version,
+      };
     }
     const envelope = verifyMutableEnvelope(bytes, publicKey, { fqDataId });
     const status = envelope.version < knownVersion ? 'stale' : 'valid';
@@ -100,7 +114,9 @@ export async function readNewest(
     if (copy.report.status !== 'valid') continue;
     if (chosen === undefined || copy.envelope!.version > chosen.envelope!.version) chosen = copy;
   }
-  return chosen ? { chosen, copies } : { copies };
+  // A deletion versioned above the newest value is the newest state: no value to return.
+  const deletedAbove = copies.some((c) => (c.tombstoneVersion ?? 0) > (chosen?.envelope!.version ?? 0));
+  return chosen && !deletedAbove ? { chosen, copies } : { copies };
 }
 
 /** `first`: sources in order; the first valid copy at or above the known version wins. */
@@ -115,10 +131,12 @@ export async function readFirst(
   for (const [index, source] of sources.entries()) {
     const copy = await verifyCopy(source, publicKey, fqDataId, knownVersion, signal);
     copies.push(copy);
-    if (copy.report.status === 'valid') {
+    // A versioned deletion at or above what this client knows is as good an answer as a value.
+    const freshDeletion = copy.tombstoneVersion !== undefined && copy.tombstoneVersion >= knownVersion;
+    if (copy.report.status === 'valid' || freshDeletion) {
       for (const rest of sources.slice(index + 1))
         copies.push({ report: { source: rest.name, status: 'skipped' } });
-      return { chosen: copy, copies };
+      return freshDeletion ? { copies } : { chosen: copy, copies };
     }
   }
   return { copies };
@@ -133,8 +151,9 @@ export async function readFirst(
  * go back from a newer value to "deleted". Timestamps come from the writers' clocks: a deleter whose
  * clock is behind makes readers see `StaleDataError` rather than a wrong `null`.
  *
- * @returns `{ deletedAtMs }` when a tombstone shows the datum deleted (the caller records the deletion
- *   as a version above `known.version`, so a stale copy of the deleted value cannot come back); `{}`
+ * @returns `{ deletedAtMs, deletedVersion? }` when a tombstone shows the datum deleted (the caller
+ *   records the deletion as a version above `known.version`, at least the tombstone's own, so a stale
+ *   copy of the deleted value cannot come back); `{}`
  *   when it is absent everywhere without a tombstone (nothing is recorded: absence proves nothing).
  * @throws StaleDataError when only copies older than the known version exist (naming the versions
  *   seen); IntegrityError when copies exist but none verifies; UnavailableError when a source failed
@@ -144,16 +163,25 @@ export function noValidCopy(
   copies: readonly VerifiedCopy[],
   known: VersionEntry,
   context: { key: string; owner: string },
-): { deletedAtMs?: number } {
+): { deletedAtMs?: number; deletedVersion?: number } {
   const reports = copies.map((c) => c.report);
   const summary = reports
     .map((r) => `${r.source}: ${r.status}${r.version ? ` v${r.version}` : ''}`)
     .join(', ');
-  const tombstones = copies.filter((c) => c.tombstoneMillis !== undefined).map((c) => c.tombstoneMillis!);
-  const freshTombstones = tombstones.filter(
-    (millis) => known.version === 0 || known.writtenAtMs === undefined || millis >= known.writtenAtMs,
+  const tombstones = copies.filter((c) => c.tombstoneMillis !== undefined);
+  // A versioned tombstone is fresh when its version is above what this client knows (or is the very
+  // deletion it recorded); Blockstack's unversioned form is judged by the writers' clocks.
+  const fresh = tombstones.filter((c) =>
+    c.tombstoneVersion !== undefined
+      ? c.tombstoneVersion > known.version || (c.tombstoneVersion === known.version && known.deleted === true)
+      : known.version === 0 || known.writtenAtMs === undefined || c.tombstoneMillis! >= known.writtenAtMs,
   );
-  if (freshTombstones.length > 0) return { deletedAtMs: Math.max(...freshTombstones) };
+  if (fresh.length > 0) {
+    const deletedAtMs = Math.max(...fresh.map((c) => c.tombstoneMillis!));
+    const versions = fresh.map((c) => c.tombstoneVersion ?? 0);
+    const deletedVersion = Math.max(...versions);
+    return deletedVersion > 0 ? { deletedAtMs, deletedVersion } : { deletedAtMs };
+  }
 
   const stale = reports.filter((r) => r.status === 'stale');
   if (stale.length > 0 || tombstones.length > 0) {

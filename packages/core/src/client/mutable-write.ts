@@ -1,7 +1,7 @@
 import { readBody } from '../body.js';
 import type { PutResult, StorageDriver } from '../driver.js';
-import { ConflictError, ErrorCode, isStorageError } from '../errors.js';
-import { type VerifiedCopy, verifyStoredBytes } from './mutable-read.js';
+import { ConflictError, ErrorCode, isStorageError, UnavailableError } from '../errors.js';
+import { type VerifiedCopy, verifyStoredBytes, versionOf } from './mutable-read.js';
 
 /** What one driver held for a datum when a write read it. */
 export interface HeldCopy {
@@ -26,19 +26,48 @@ export interface WriteTarget {
  */
 export type CopyVerdict = 'replace' | 'ours' | { newer: number };
 
-/** Reads and verifies what `driver` holds for the datum, with its etag. Throws what the driver throws. */
+const MAX_READS = 5;
+
+/**
+ * Reads and verifies what `driver` holds for the datum, with its etag. A copy that does not verify is
+ * read again until two reads agree: a read torn or garbled on the way must not pass for a damaged copy
+ * (which a write may replace), since the stored copy may be a newer version.
+ * @throws what the driver throws; UnavailableError when no two reads of an invalid copy agree.
+ */
 export async function readHeldCopy(driver: StorageDriver, target: WriteTarget): Promise<HeldCopy> {
-  const found = await driver.getMutable(target.dataId, { signal: target.signal });
-  const bytes = found === null ? null : await readBody(found.body);
-  const verified = verifyStoredBytes(driver.name, bytes, target.publicKey, target.fqDataId, 0);
-  return found?.etag === undefined ? { bytes, verified } : { bytes, etag: found.etag, verified };
+  let previous: HeldCopy | undefined;
+  for (let read = 1; ; read++) {
+    const found = await driver.getMutable(target.dataId, { signal: target.signal });
+    const bytes = found === null ? null : await readBody(found.body);
+    const verified = verifyStoredBytes(driver.name, bytes, target.publicKey, target.fqDataId, 0);
+    const copy: HeldCopy =
+      found?.etag === undefined ? { bytes, verified } : { bytes, etag: found.etag, verified };
+    if (verified.report.status !== 'invalid') return copy;
+    if (previous !== undefined && sameCopy(previous, copy)) return copy; // really stored like this
+    if (read >= MAX_READS) {
+      throw new UnavailableError('Reads of the stored copy disagree and none verifies', {
+        driver: driver.name,
+        key: target.dataId,
+        cause: verified.report.error,
+        hint: 'The provider returns damaged reads; retry later.',
+      });
+    }
+    previous = copy;
+  }
 }
 
-/** The highest verified version among copies (0 when none holds an envelope; unread copies count 0). */
+function sameCopy(a: HeldCopy, b: HeldCopy): boolean {
+  return a.etag === b.etag && a.bytes !== null && b.bytes !== null && bytesEqual(a.bytes, b.bytes);
+}
+
+/**
+ * The highest verified version among copies: of values and of versioned deletions (0 when none holds
+ * one; unread copies count 0).
+ */
 export function highestVersion(copies: readonly (HeldCopy | Error)[]): number {
   let highest = 0;
   for (const copy of copies) {
-    const version = copy instanceof Error ? 0 : (copy.verified.envelope?.version ?? 0);
+    const version = copy instanceof Error ? 0 : (versionOf(copy.verified) ?? 0);
     if (version > highest) highest = version;
   }
   return highest;
@@ -47,7 +76,7 @@ export function highestVersion(copies: readonly (HeldCopy | Error)[]): number {
 /** The verdict for a put of `version` with `bytes`: anything at or above that version is not replaced. */
 export function putVerdict(version: number, bytes: Uint8Array): (copy: HeldCopy) => CopyVerdict {
   return (copy) => {
-    const held = copy.verified.envelope?.version;
+    const held = versionOf(copy.verified);
     if (held === undefined || held < version) return 'replace';
     if (held === version && copy.bytes !== null && bytesEqual(copy.bytes, bytes)) return 'ours';
     return { newer: held };
@@ -57,9 +86,9 @@ export function putVerdict(version: number, bytes: Uint8Array): (copy: HeldCopy)
 /** The verdict for a tombstone that deletes versions up to `upTo`: a later version is not deleted. */
 export function deleteVerdict(upTo: number, tombstone: Uint8Array): (copy: HeldCopy) => CopyVerdict {
   return (copy) => {
-    const held = copy.verified.envelope?.version;
-    if (held !== undefined && held > upTo) return { newer: held };
     if (copy.bytes !== null && bytesEqual(copy.bytes, tombstone)) return 'ours';
+    const held = versionOf(copy.verified);
+    if (held !== undefined && held > upTo) return { newer: held };
     return 'replace';
   };
 }

@@ -251,11 +251,13 @@ export class StorageClient {
     const read = policy === 'first' ? readFirst : readNewest;
     const { chosen, copies } = await read(sources, publicKey, fqDataId, known.version, options.signal);
     if (chosen === undefined) {
-      const { deletedAtMs } = noValidCopy(copies, known, { key: dataId, owner });
+      const { deletedAtMs, deletedVersion } = noValidCopy(copies, known, { key: dataId, owner });
       // A tombstone seen: like deleteMutable, count the deletion as a version, so a stale copy of the
       // deleted value cannot come back to this client. Finding nothing proves nothing (an empty or
       // unmounted provider looks the same), so it is not recorded: the value reads again when it is back.
-      if (deletedAtMs !== undefined && known.version > 0 && !known.deleted) {
+      if (deletedAtMs !== undefined && (deletedVersion ?? 0) > known.version) {
+        await parts.versions.record(owner, dataId, deletedVersion!, deletedAtMs, true);
+      } else if (deletedAtMs !== undefined && known.version > 0 && !known.deleted) {
         await parts.versions.record(owner, dataId, known.version + 1, deletedAtMs, true);
       }
       return null;
@@ -302,17 +304,19 @@ export class StorageClient {
     const { parts } = this;
     const target = this.writeTarget(dataId, signal);
     const held = await this.readHeldCopies(target);
+    throwIfAborted(signal, { key: dataId });
     const known = await parts.versions.get(this.name, dataId);
-    const upTo = Math.max(known, highestVersion(held));
+    // A deletion is versioned like a put, so a later put (from any machine) is versioned above it.
+    const version = await parts.versions.claim(this.name, dataId, Math.max(known, highestVersion(held)) + 1);
     const deletedAtMs = Date.now();
     const tombstone = new TextEncoder().encode(
-      signTombstone(this.fqDataId(dataId), parts.keyPair.privateKey, deletedAtMs),
+      signTombstone(this.fqDataId(dataId), parts.keyPair.privateKey, deletedAtMs, version),
     );
     // The tombstone replaces the value and stays: a reader that finds it knows the datum was deleted,
     // while a reader that finds nothing (a provider that is empty or not mounted) knows nothing.
-    const report = await this.writeCopies(target, tombstone, deleteVerdict(upTo, tombstone), held);
+    const report = await this.writeCopies(target, tombstone, deleteVerdict(version - 1, tombstone), held);
     assertWritten(report, 'deleteMutable', dataId, signal);
-    await parts.versions.record(this.name, dataId, upTo + 1, deletedAtMs, true);
+    await parts.versions.record(this.name, dataId, version, deletedAtMs, true);
     return { dataId, outcomes: report.outcomes, tombstoneOutcomes: report.outcomes };
   }
 
