@@ -5,8 +5,17 @@ import { describeOnEmulator, emulatorEndpoint, uniqueBucket } from './emulator.j
 
 const api = { describe: describeOnEmulator, it, beforeAll, afterAll };
 
+// The Cloud Storage emulator checks ifGenerationMatch before it writes but not atomically with the
+// write: of 8 concurrent uploads with the same generation precondition, all 8 succeed. Real GCS applies
+// preconditions atomically (documented), which the driver relies on; that race cannot be tested here.
+const exclude = {
+  'capabilities: of writers racing to replace one etag, exactly one wins':
+    'the GCS emulator does not apply generation preconditions atomically under concurrent uploads',
+};
+
 // Defaults (simple uploads up to 8 MiB, resumable above), public URLs, and the full 64 MiB value.
 runConformanceSuite(api, {
+  exclude,
   create: () =>
     createGcsDriverFromConfig({
       bucket: uniqueBucket('conformance'),
@@ -28,6 +37,7 @@ describe('compressed, prefixed, small resumable threshold', () => {
         compress: 'true',
         resumable_threshold: String(256 * 1024),
       }),
+    exclude,
     largeValueBytes: 16 * 1024 * 1024,
   });
 });
