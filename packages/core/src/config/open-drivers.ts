@@ -1,5 +1,5 @@
 import type { StorageDriver } from '../driver.js';
-import { asStorageError } from '../errors.js';
+import { asStorageError, ErrorCode } from '../errors.js';
 import { CLIENT_SECTION, type ClientConfig } from './client-config.js';
 import type { DriverRegistry } from './driver-registry.js';
 import { checkMutableWriteRule } from './replication-rule.js';
@@ -20,7 +20,8 @@ export interface OpenedDrivers {
  * write rule with what the drivers declare: a driver whose `capabilities.visibility` is `'local'`
  * counts as local even when the config does not list it. Warns when a non-local driver cannot give URLs
  * (others then cannot find what it stores).
- * @throws ConfigurationError; a driver's own init error. Drivers opened so far are closed on failure.
+ * @throws ConfigurationError; a driver's own init error, unless it is only unavailable (then a warning).
+ *   Drivers opened so far are closed on failure.
  */
 export async function openConfiguredDrivers(
   config: ClientConfig,
@@ -37,17 +38,23 @@ export async function openConfiguredDrivers(
         instance: name,
       });
       drivers.push(driver);
-      try {
-        await driver.init?.();
-      } catch (error) {
-        throw asStorageError(error, { driver: name });
-      }
     }
     const declaredLocal = drivers.filter((d) => d.capabilities.visibility === 'local').map((d) => d.name);
     const where = `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`;
     checkMutableWriteRule({ requiredWrite: config.requiredWrite, local: config.local, declaredLocal, where });
     const local = new Set([...config.local, ...declaredLocal]);
     const warnings: string[] = [];
+    // Configuration errors come before any I/O. A provider that is only unavailable now (a disk not
+    // mounted, a network down) does not stop the others: its operations fail until it is back.
+    for (const driver of drivers) {
+      try {
+        await driver.init?.();
+      } catch (error) {
+        const failure = asStorageError(error, { driver: driver.name });
+        if (failure.code !== ErrorCode.Unavailable && failure.code !== ErrorCode.Timeout) throw failure;
+        warnings.push(`driver "${driver.name}" is unavailable: ${failure.message}`);
+      }
+    }
     for (const driver of drivers) {
       if (!local.has(driver.name) && !(driver.capabilities.publicUrls && driver.mutableUrl)) {
         warnings.push(
