@@ -47,7 +47,9 @@ describe('a disk that is not there', () => {
     const error = await failure(driver.getMutable('x'));
     expect(isStorageError(error, ErrorCode.Unavailable)).toBe(true);
     expect((error as Error).message).toContain('does not exist');
-    expect(isStorageError(await failure(driver.putMutable('x', text('v'))), ErrorCode.Unavailable)).toBe(true);
+    expect(isStorageError(await failure(driver.putMutable('x', text('v'))), ErrorCode.Unavailable)).toBe(
+      true,
+    );
     await expect(stat(root)).rejects.toMatchObject({ code: 'ENOENT' });
 
     await createDiskDriver({ root, createRoot: true }).init?.();

@@ -115,7 +115,7 @@ export async function readNewest(
     if (chosen === undefined || copy.envelope!.version > chosen.envelope!.version) chosen = copy;
   }
   // A deletion versioned above the newest value is the newest state: no value to return.
-  const deletedAbove = copies.some((c) => (c.tombstoneVersion ?? 0) > (chosen?.envelope!.version ?? 0));
+  const deletedAbove = copies.some((c) => (c.tombstoneVersion ?? 0) > (chosen?.envelope?.version ?? 0));
   return chosen && !deletedAbove ? { chosen, copies } : { copies };
 }
 
