@@ -156,6 +156,10 @@ describe('mutable data', () => {
     expect(get.code).toBe(4);
     expect(get.stdout.byteLength).toBe(0);
     expect(get.stderr).toMatch(/^blockstack-storage: No datum "photo\.bin" for alice\.id\nhint: /);
+    // Its tombstone stays on the driver, but ls does not show a deleted id.
+    const listed = json(await runCli(home, ['ls', '--json', '--mutable'])) as { mutable: { id: string }[] };
+    expect(listed.mutable.map((row) => row.id)).not.toContain('photo.bin');
+    expect(listed.mutable.length).toBeGreaterThan(0);
     // Deleting what is not there is not an error (deletes are idempotent).
     expect((await runCli(home, ['rm', 'never-stored'])).code).toBe(0);
   });

@@ -2,12 +2,14 @@ import { listImmutableDataRecords, openLocalLedger, parseZoneFile } from '@block
 import type { Command } from '../command.js';
 import { openClient } from '../open-client.js';
 
+const LS_READ_CONCURRENCY = 8;
+
 export const lsCommand: Command = {
   name: 'ls',
   summary: 'list mutable ids on the drivers that can list, and immutable ids in the zone file',
   usage: 'ls [--mutable | --immutable] [--prefix P]',
   description:
-    'Lists the mutable data ids the configured drivers hold (only drivers that declare listing; others are named in a warning), with the drivers holding each, and the immutable data ids recorded in your zone file with their SHA-256.',
+    'Lists the mutable data ids the configured drivers hold (only drivers that declare listing; others are named in a warning), with the drivers holding each, and the immutable data ids recorded in your zone file with their SHA-256. A deleted id keeps a signed tombstone on the drivers; ids whose newest state is a deletion are not shown.',
   options: {
     mutable: { type: 'boolean', short: 'm', description: 'only mutable ids' },
     immutable: { type: 'boolean', short: 'i', description: 'only immutable ids' },
@@ -38,6 +40,17 @@ export const lsCommand: Command = {
           for await (const id of driver.listMutable({ prefix, signal })) {
             mutable.set(id, [...(mutable.get(id) ?? []), driver.name]);
           }
+        }
+        // Deletions leave tombstones in place (so an empty provider is never mistaken for a deletion):
+        // an id whose newest state is a deletion is not listed. An id that cannot be read is listed.
+        const ids = [...mutable.keys()];
+        for (let start = 0; start < ids.length; start += LS_READ_CONCURRENCY) {
+          await Promise.all(
+            ids.slice(start, start + LS_READ_CONCURRENCY).map(async (id) => {
+              const current = await client.getMutable(id, { decrypt: false, signal }).catch(() => undefined);
+              if (current === null) mutable.delete(id);
+            }),
+          );
         }
       }
       if (wantImmutable) {

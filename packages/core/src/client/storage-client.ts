@@ -227,7 +227,8 @@ export class StorageClient {
    * @returns the datum, or `null` when it does not exist or was deleted.
    * @throws StaleDataError when only older copies exist; IntegrityError when no copy verifies;
    *   UnavailableError when no source could be read; NotFoundError when `owner` is not registered;
-   *   PermissionError when the value is encrypted to a key this client does not hold.
+   *   PermissionError when the value cannot be decrypted with this client's key (encrypted to another
+   *   key, or damaged before it was signed: a MAC mismatch cannot tell which).
    */
   async getMutable(dataId: string, options: GetMutableOptions = {}): Promise<GetMutableResult | null> {
     this.assertOpen();
@@ -649,11 +650,17 @@ export class StorageClient {
     try {
       return { data: decryptECIES(this.parts.keyPair.privateKey, envelope), encrypted: true };
     } catch (error) {
-      throw new PermissionError(`${context.owner}'s datum is encrypted to a key this client does not hold`, {
-        key: context.dataId,
-        cause: error,
-        hint: 'Only the holder of the recipient key can read it; ask the owner to encrypt it to your data key.',
-      });
+      // The signature verified, so these are the bytes the signer stored; the envelope does not name
+      // its recipient, so a MAC mismatch cannot tell "another key" from "damaged before signing".
+      const why = error instanceof Error ? error.message : String(error);
+      throw new PermissionError(
+        `${context.owner}'s datum cannot be decrypted with this client's data key (${why}): it was encrypted to another key, or damaged before it was signed`,
+        {
+          key: context.dataId,
+          cause: error,
+          hint: 'If it was encrypted to another key, only that key can read it (ask the owner to encrypt it to your data key); otherwise the writer must store it again.',
+        },
+      );
     }
   }
 }

@@ -78,6 +78,10 @@ describe('reading another user’s data', () => {
     await alice.putMutable('diary', text('dear diary'));
     const error = await failure(bob.getMutable('diary', { owner: 'alice.id' }));
     expect(isStorageError(error, ErrorCode.Permission)).toBe(true);
+    // A MAC mismatch cannot tell another recipient from damage before signing: the message says both.
+    expect((error as Error).message).toMatch(
+      /MAC.*encrypted to another key, or damaged before it was signed/,
+    );
     expect(str((await alice.getMutable('diary'))!.data)).toBe('dear diary');
 
     await alice.putMutable('for-bob', text('meet at noon'), { recipientPublicKey: bob.publicKey });
