@@ -38,4 +38,29 @@ describe('tombstones', () => {
       );
     }
   });
+
+  it('carries a signed version: delete-<millis>+<version>:<id>:<sig>', () => {
+    const text = signTombstone('alice.id/a:b', alice.privateKey, 1_700_000_000_123, 7);
+    expect(text.startsWith('delete-1700000000123+7:alice.id/a:b:')).toBe(true);
+    expect(verifyTombstone(text, alice.publicKey)).toEqual({
+      fqDataId: 'alice.id/a:b',
+      millis: 1_700_000_000_123,
+      version: 7,
+    });
+    // The version is signed: changing or dropping it breaks the signature.
+    for (const edited of [
+      text.replace('+7:', '+8:'),
+      text.replace('+7:', ':'),
+      text.replace('+7:', '+07:'),
+    ]) {
+      expect(() => verifyTombstone(edited, alice.publicKey), edited).toThrow(
+        expect.objectContaining({ code: 'BSS_INTEGRITY' }),
+      );
+    }
+    for (const version of [0, -1, 1.5, 2 ** 53]) {
+      expect(() => signTombstone('x', alice.privateKey, 5, version)).toThrow(
+        expect.objectContaining({ code: 'BSS_INVALID_KEY' }),
+      );
+    }
+  });
 });
