@@ -61,7 +61,7 @@ describe('packages install one by one', () => {
       `import { readBody } from '@blockstack-storage/core';
 import { createDiskDriver } from '@blockstack-storage/driver-disk';
 import { conformanceCases } from '@blockstack-storage/conformance';
-const disk = createDiskDriver({ root: process.argv[2] });
+const disk = createDiskDriver({ root: process.argv[2], createRoot: true });
 await disk.init();
 await disk.putMutable('hello', new TextEncoder().encode('hello from a tarball'));
 const got = await readBody((await disk.getMutable('hello')).body);

@@ -21,7 +21,16 @@ try {
   console.error('Build the package first (pnpm build in packages/core):', error.message);
   process.exit(1);
 }
-const { bodyChunks, createKeyValueDriver, openStorage, ReplicationCoordinator } = core;
+const {
+  bodyChunks,
+  createKeyValueDriver,
+  encryptECIESToBytes,
+  loadDataKey,
+  openStorage,
+  ReplicationCoordinator,
+  signMutableEnvelope,
+  VersionCache,
+} = core;
 
 async function measure(run) {
   const rates = [];
@@ -98,6 +107,31 @@ function benchDriver(name, root) {
     },
     url: (key) => `http://${name}.bench.invalid/${key}`,
   });
+}
+
+/**
+ * The put path as it was before issue 11, for comparison in the same run: version = version cache + 1,
+ * encrypt, sign, write every driver unconditionally, record. No read of the drivers, no claim.
+ */
+async function blindPutter(dir, publicKey) {
+  const { privateKey } = await loadDataKey(join(dir, 'metadata', 'keys', 'bench.id.key'));
+  const versions = new VersionCache(join(dir, 'metadata'));
+  const coordinator = new ReplicationCoordinator({
+    drivers: [benchDriver('d0', join(dir, 'blind'))],
+    requiredWrite: ['d0'],
+  });
+  return async (key, value) => {
+    const version = (await versions.get('bench.id', `blind-${key}`)) + 1;
+    const writtenAtMs = Date.now();
+    const data = encryptECIESToBytes(publicKey, value, { cipherTextEncoding: 'base64' });
+    const envelope = signMutableEnvelope(
+      { fqDataId: `bench.id:blind-${key}`, data, version, timestamp: Math.floor(writtenAtMs / 1000) },
+      privateKey,
+    );
+    const report = await coordinator.put('mutable', key, envelope);
+    if (!report.ok) throw new Error('put failed');
+    await versions.record('bench.id', `blind-${key}`, version, writtenAtMs);
+  };
 }
 
 const base = await mkdtemp(join(tmpdir(), 'bss-client-bench-'));
@@ -204,24 +238,30 @@ try {
       policy: { retries: 0 },
       onWarning: () => {},
     });
+    const blindPut = await blindPutter(dir, client.publicKey);
     for (const concurrency of [1, 8]) {
       const batch = (run) =>
         measure((i) => Promise.all(Array.from({ length: concurrency }, (_, j) => run(`k${j}`, i)))).then(
           (rate) => rate * concurrency,
         );
       const raw = await batch((key) => atomicWrite(join(dir, 'raw', key), value));
+      const blind = await batch((key) => blindPut(key, value));
       const put = await batch((key) => client.putMutable(key, value));
       putRows.push({
         value: size === 1024 ? '1 KiB' : '1 MiB',
         concurrency,
         'raw atomic writes/s': raw.toFixed(0),
+        'blind puts/s (before)': blind.toFixed(0),
         'client encrypted puts/s': put.toFixed(0),
+        'blind / raw': (blind / raw).toFixed(2),
         'client / raw': (put / raw).toFixed(2),
       });
     }
     await client.close();
   }
-  console.log('puts alone, 1 disk-like driver, at the same concurrency (distinct ids per batch)');
+  console.log(
+    'puts alone, 1 disk-like driver, at the same concurrency (distinct ids per batch); "blind" is the put path before issue 11 (cache version + 1, no read of the drivers, no claim)',
+  );
   console.table(putRows);
 } finally {
   await rm(base, { recursive: true, force: true });

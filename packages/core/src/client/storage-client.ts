@@ -403,7 +403,8 @@ export class StorageClient {
    * SHA-256 matches are returned, and drivers returning other bytes are skipped and reported.
    * @returns `null` when the zone file has no record for `dataId`.
    * @throws NotFoundError when the record exists but no source has the data; IntegrityError when only
-   *   wrong bytes were found.
+   *   wrong bytes were found; TooLargeError when a copy is over the read limit; UnavailableError when a
+   *   source could not be read and none had the data.
    */
   async getImmutable(dataId: string, options: ReadOptions = {}): Promise<GetImmutableResult | null> {
     this.assertOpen();
@@ -481,6 +482,17 @@ export class StorageClient {
     if (copies.some((c) => c.status === 'invalid')) {
       throw new IntegrityError(`No source holds the bytes whose SHA-256 the zone file records [${summary}]`, {
         key: dataId,
+      });
+    }
+    // A copy over the read limit, or a source that could not be read, is not "no source has it".
+    const tooLarge = copies.find((c) => c.error?.code === ErrorCode.TooLarge);
+    if (tooLarge) throw tooLarge.error!;
+    const failed = copies.find((c) => c.status === 'failed');
+    if (failed) {
+      throw new UnavailableError(`No source of ${owner}'s datum could be read [${summary}]`, {
+        key: dataId,
+        cause: failed.error,
+        hint: 'Retry when the failing drivers are back.',
       });
     }
     throw new NotFoundError(`${owner}'s zone file records this datum, but no source has it [${summary}]`, {

@@ -8,6 +8,7 @@ import {
   PermissionError,
   type ReplicationError,
   type StaleDataError,
+  UnavailableError,
 } from '../../src/index.js';
 import { withChaos } from '../support/chaos-driver.js';
 import { newLedger, openUser, str, tempDir, tempDrivers, text } from '../support/client-fixture.js';
@@ -290,5 +291,29 @@ describe('the read limit (policy.maxReadBytes)', () => {
     });
     expect(isStorageError(await failure(again.getMutable('big')), ErrorCode.TooLarge)).toBe(true);
     await again.close();
+  });
+
+  it('names an oversized immutable copy TooLarge, and an unreadable one unavailable, not missing', async () => {
+    const [drv] = await tempDrivers([{ name: 'd', publicUrl: 'http://d.example' }]);
+    const registry = await newLedger();
+    const metadataDir = await tempDir('bss-meta-');
+    const large = await openUser({ name: 'alice.id', drivers: [drv!], registry, metadataDir });
+    await large.putImmutable('big', new Uint8Array(5000));
+    await large.close();
+    const small = await openUser({
+      name: 'alice.id',
+      drivers: [drv!],
+      registry,
+      metadataDir,
+      policy: { maxReadBytes: 4096 },
+    });
+    expect(isStorageError(await failure(small.getImmutable('big')), ErrorCode.TooLarge)).toBe(true);
+    await small.close();
+
+    const failing = withChaos(drv!);
+    const client = await openUser({ name: 'alice.id', drivers: [failing], registry, metadataDir });
+    failing.chaos.failNext('getImmutable', new UnavailableError('down', { driver: 'd' }));
+    expect(isStorageError(await failure(client.getImmutable('big')), ErrorCode.Unavailable)).toBe(true);
+    await client.close();
   });
 });
