@@ -33,6 +33,28 @@ describe('VersionCache', () => {
     expect(markers.map(Number).sort((x, y) => x - y)).toEqual([9, 10]);
   });
 
+  it('claims a version number no other writer gets, above what is recorded, claimed and asked', async () => {
+    const dir = await tempDir();
+    const cache = new VersionCache(dir);
+    await cache.record('alice.id', 'k', 3);
+    // 40 writers at once (two cache instances, as two processes would have): 40 distinct numbers.
+    const other = new VersionCache(dir);
+    const claimed = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? cache : other).claim('alice.id', 'k', 1)),
+    );
+    expect(new Set(claimed).size).toBe(40);
+    expect(Math.min(...claimed)).toBe(4);
+    expect(await cache.claim('alice.id', 'k', 100)).toBe(100);
+    expect(await cache.claim('alice.id', 'k', 1)).toBe(101);
+    // A claim is not a version seen or written: reads of the cache ignore it.
+    expect(await cache.get('alice.id', 'k')).toBe(3);
+    // Recording prunes the claims below what it keeps.
+    await cache.record('alice.id', 'k', 101);
+    await cache.record('alice.id', 'k', 102);
+    const files = await readdir(join(dir, 'versions', 'alice.id', 'k'));
+    expect(files.filter((f) => f.endsWith('c')).every((f) => Number(f.slice(0, -1)) >= 101)).toBe(true);
+  });
+
   it('refuses versions that are not whole numbers ≥ 1', async () => {
     const cache = new VersionCache(await tempDir());
     await expect(cache.record('alice.id', 'x', 0)).rejects.toThrow(RangeError);
@@ -49,7 +71,8 @@ describe('VersionCache', () => {
     expect(odd.lines.at(-1)).toBe('done 0');
     expect(even.lines.at(-1)).toBe('done 0');
     expect(await new VersionCache(dir).get('alice.id', 'profile')).toBe(2 * count);
-  });
+    // 160 fsynced records from two processes: seconds on a loaded 2-core machine.
+  }, 60_000);
 
   it('keeps every acknowledged record when a writer is killed mid-run', async () => {
     const dir = await tempDir();
