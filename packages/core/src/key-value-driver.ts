@@ -135,7 +135,7 @@ export function createKeyValueDriver(backend: KeyValueBackend): StorageDriver {
  * stream would not notice (a value already in memory, a file stream); stopping the iteration also lets
  * the backend's stream close its file or connection. Errors while streaming are typed like any other.
  */
-async function* guardedBody(
+export async function* guardedBody(
   body: AsyncIterable<Uint8Array>,
   signal: AbortSignal | undefined,
   context: { driver: string; key: string },

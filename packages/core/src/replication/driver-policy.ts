@@ -8,6 +8,7 @@ import {
   type StorageError,
   TimeoutError,
 } from '../errors.js';
+import { guardedBody } from '../key-value-driver.js';
 
 /** How a driver's operations are bounded and retried. */
 export interface DriverPolicy {
@@ -131,7 +132,8 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
  * Wraps any driver in `policy` (timeout per attempt, retry with backoff, the caller's signal): a layer
  * around the driver, not code inside it. Puts of streamed bodies are not retried (a stream cannot be
  * replayed). Wrapped `get`s read the whole value inside the attempt, up to `maxReadBytes`, so the time
- * limit and retries cover the transfer too, and return it as a one-chunk stream.
+ * limit and retries cover the transfer too, and return it as a one-chunk stream that stops with
+ * `AbortedError` if the caller's signal fires before it is read.
  */
 export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {}): StorageDriver {
   const maxReadBytes = policy.maxReadBytes ?? DEFAULTS.maxReadBytes;
@@ -144,7 +146,9 @@ export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {
         if (found === null) return null;
         // The declared size lets readBody refuse an oversized value before reading any of it.
         const bytes = await readBody(found.body, maxReadBytes, { driver: name, key, size: found.size });
-        return { ...found, body: bytesToStream(bytes), size: bytes.byteLength } satisfies StoredObject;
+        // The body still answers to the caller's signal after the get resolved, like a bare driver's.
+        const body = guardedBody(bytesToStream(bytes), options.signal, { driver: name, key });
+        return { ...found, body, size: bytes.byteLength } satisfies StoredObject;
       });
   const simple =
     <O extends OperationOptions, R>(op: (key: string, options: O) => Promise<R>) =>

@@ -115,4 +115,19 @@ describe('withDriverPolicy', () => {
     second.abort();
     expect(isStorageError(await deleting.catch((e: unknown) => e), ErrorCode.Aborted)).toBe(true);
   });
+
+  it("stops a get's body with AbortedError when the caller aborts after the get resolved", async () => {
+    const inner = createMemoryDriver({ name: 'm' });
+    await inner.putMutable('k', bytes);
+    const driver = withDriverPolicy(inner);
+    const controller = new AbortController();
+    const found = await driver.getMutable('k', { signal: controller.signal });
+    controller.abort(new Error('test abort'));
+    const error = await readBody(found!.body).catch((e: unknown) => e);
+    expect(isStorageError(error, ErrorCode.Aborted)).toBe(true);
+    expect((error as Error).message).toContain('[m]');
+    // Without an abort the body is read whole, and a later get is unaffected.
+    const again = await driver.getMutable('k', { signal: new AbortController().signal });
+    expect(await readBody(again!.body)).toEqual(bytes);
+  });
 });
