@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDataId, openStorage, type StorageClient } from '@blockstack-storage/core';
+import { encodeDataId } from '@blockstack-storage/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDiskDriver } from '../src/index.js';
+import { openReplicas } from './support/replicas.js';
 
 // Writers of one id racing from several processes of one machine (one shared version cache) and from
 // two machines (separate version caches), over three disk replicas that are all required: the attack
@@ -47,23 +47,7 @@ function runWriter(metadataDir: string, fill: number, size: number): Promise<Out
   });
 }
 
-function openMachine(metadataDir: string): Promise<StorageClient> {
-  const drivers = roots.map((root, i) => ({
-    ...createDiskDriver({ root, publicUrl: `http://127.0.0.1:${6300 + i}` }),
-    name: `replica-${i}`,
-  }));
-  return openStorage({
-    name: 'writer.id',
-    config: {
-      storageDrivers: drivers.map((d) => d.name),
-      requiredWrite: drivers.map((d) => d.name),
-      metadataDir,
-    },
-    drivers,
-    policy: { retries: 0 },
-    onWarning: () => {},
-  });
-}
+const openMachine = (metadataDir: string) => openReplicas('writer.id', roots, metadataDir);
 
 /** The version each replica holds, read from its file (the bsk2 payload names it). */
 async function replicaVersions(): Promise<number[]> {

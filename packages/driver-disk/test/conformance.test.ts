@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createDiskDriver } from '../src/index.js';
 
@@ -28,6 +29,22 @@ describe('with public_url', () => {
         return createDiskDriver({ root: publicRoot, publicUrl: 'http://127.0.0.1:6270/' });
       },
       cleanup: () => rm(publicRoot, { recursive: true, force: true }),
+      largeValueBytes: 8 * 1024 * 1024,
+    },
+  );
+});
+
+// Users reach the driver through the policy layer (timeouts, retries): the suite must pass there too.
+let policyRoot = '';
+describe('through withDriverPolicy', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: async () => {
+        policyRoot = await mkdtemp(join(tmpdir(), 'bss-disk-policy-'));
+        return withDriverPolicy(createDiskDriver({ root: policyRoot }));
+      },
+      cleanup: () => rm(policyRoot, { recursive: true, force: true }),
       largeValueBytes: 8 * 1024 * 1024,
     },
   );

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, isStorageError, openStorage, type StorageClient } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiskDriver } from '../src/index.js';
+import { openReplicas } from './support/replicas.js';
 
 // Issue 11, item 3: a transient outage (the disk holding every replica is not mounted) must not be
 // remembered as a deletion, and the disk driver must not create an empty root where the disk was.
@@ -12,23 +13,7 @@ afterEach(() => rm(work, { recursive: true, force: true }));
 
 const text = (value: string) => new TextEncoder().encode(value);
 
-function open(roots: string[], metadataDir: string): Promise<StorageClient> {
-  const drivers = roots.map((root, i) => ({
-    ...createDiskDriver({ root, publicUrl: `http://127.0.0.1:${6400 + i}` }),
-    name: `replica-${i}`,
-  }));
-  return openStorage({
-    name: 'outage.id',
-    config: {
-      storageDrivers: drivers.map((d) => d.name),
-      requiredWrite: drivers.map((d) => d.name),
-      metadataDir,
-    },
-    drivers,
-    policy: { retries: 0 },
-    onWarning: () => {},
-  });
-}
+const open = (roots: string[], metadataDir: string) => openReplicas('outage.id', roots, metadataDir);
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   try {
