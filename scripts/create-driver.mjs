@@ -43,10 +43,16 @@ const replacements = [
   ['Skeleton', pascal],
   ['skeleton', name],
 ];
+// A comment line about the 2017 original (its "skeleton driver announced with Blockstack's storage
+// drivers", its "2017 skeleton handler"s) keeps the word: the new driver mirrors that skeleton too.
+const historical = /^\s*(\*|\/\/|\/\*).*(\b2017\b|Blockstack's)/;
+const rename = (line) => replacements.reduce((out, [from, to]) => out.split(from).join(to), line);
 for (const file of walk(target)) {
   const text = readFileSync(file, 'utf8');
-  let out = text;
-  for (const [from, to] of replacements) out = out.split(from).join(to);
+  const out = text
+    .split('\n')
+    .map((line) => (historical.test(line) ? line : rename(line)))
+    .join('\n');
   if (out !== text) writeFileSync(file, out);
 }
 // The skeleton's README describes the skeleton; a new driver starts from its own.

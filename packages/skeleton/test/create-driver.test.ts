@@ -38,6 +38,15 @@ describe('pnpm create-driver', () => {
     const source = readFileSync(join(target, 'src/acme-cloud-driver.ts'), 'utf8');
     expect(source).toContain("export const ACME_CLOUD_DRIVER_NAME = 'acme-cloud'");
     expect(source).toContain('export function createAcmeCloudDriver(');
+    // Lines about the 2017 original keep "skeleton"; every other mention names the new driver.
+    expect(source).toContain("It mirrors the skeleton driver announced with Blockstack's storage drivers");
+    expect(source).toContain('| 2017 skeleton handler ');
+    expect(source).not.toContain('acme-cloud driver announced');
+    expect(source).toContain('The acme-cloud driver: fork this file');
+    const stray = source
+      .split('\n')
+      .filter((line) => /skeleton/i.test(line) && !/2017|Blockstack's/.test(line));
+    expect(stray).toEqual([]);
     const readme = readFileSync(join(target, 'README.md'), 'utf8');
     expect(readme).toContain('# @blockstack-storage/driver-acme-cloud');
     expect(readme).toContain('import { createAcmeCloudDriver }');
