@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import { createDiskDriver } from '@blockstack-storage/driver-disk';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -39,6 +40,24 @@ describe('chaos over skeleton, rules paused', () => {
         });
         driver.chaos.pause(true);
         return driver;
+      },
+      largeValueBytes: 8 * 1024 * 1024,
+    },
+  );
+});
+
+// As users reach it: through the policy layer (timeouts, retries), rules present but paused.
+describe('chaos over skeleton through withDriverPolicy, rules paused', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: () => {
+        const driver = createChaosDriver(createSkeletonDriver(), {
+          seed: 'paused-policy',
+          rules: [{ fault: { kind: 'error' }, probability: 1 }],
+        });
+        driver.chaos.pause(true);
+        return withDriverPolicy(driver);
       },
       largeValueBytes: 8 * 1024 * 1024,
     },

@@ -1,4 +1,5 @@
 import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createDropboxDriver } from '../src/index.js';
 import { type LocalDropboxServer, startLocalDropboxServer } from '../src/testing/index.js';
@@ -43,6 +44,30 @@ describe('on the local Dropbox server, long-lived token, compress = true', () =>
       },
       cleanup: () => compressedServer?.close(),
       largeValueBytes: 16 * 1024 * 1024,
+    },
+  );
+});
+
+// As users reach it: through the policy layer (timeouts, retries). 8 MiB still spans upload sessions.
+let policyServer: LocalDropboxServer | undefined;
+describe('on the local Dropbox server, through withDriverPolicy', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: async () => {
+        policyServer = await startLocalDropboxServer();
+        return withDriverPolicy(
+          createDropboxDriver({
+            appKey: 'local-app-key',
+            appSecret: 'local-app-secret',
+            refreshToken: 'local-refresh-token',
+            sessionThresholdBytes: 4 * 1024 * 1024,
+            fetch: policyServer.fetch,
+          }),
+        );
+      },
+      cleanup: () => policyServer?.close(),
+      largeValueBytes: 8 * 1024 * 1024,
     },
   );
 });

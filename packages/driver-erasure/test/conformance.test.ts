@@ -1,4 +1,5 @@
 import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createErasureDriver } from '../src/index.js';
@@ -46,6 +47,24 @@ describe('with 1 MiB inner limits', () => {
           parityShards: 1,
           stripeBytes: 256 * 1024,
         }),
+    },
+  );
+});
+
+// As users reach it: through the policy layer (timeouts, retries), over policy-wrapped inner drivers.
+describe('through withDriverPolicy', () => {
+  runConformanceSuite(
+    { describe, it, beforeAll, afterAll },
+    {
+      create: () =>
+        withDriverPolicy(
+          createErasureDriver({
+            drivers: Array.from({ length: 4 }, () => withDriverPolicy(createSkeletonDriver())),
+            dataShards: 3,
+            parityShards: 1,
+          }),
+        ),
+      largeValueBytes: 8 * 1024 * 1024,
     },
   );
 });

@@ -1,4 +1,5 @@
 import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createGcsDriverFromConfig } from '../src/index.js';
 import { describeOnEmulator, emulatorEndpoint, uniqueBucket } from './emulator.js';
@@ -39,5 +40,21 @@ describe('compressed, prefixed, small resumable threshold', () => {
       }),
     exclude,
     largeValueBytes: 16 * 1024 * 1024,
+  });
+});
+
+// As users reach it: through the policy layer (timeouts, retries), with public URLs.
+describe('through withDriverPolicy', () => {
+  runConformanceSuite(api, {
+    create: () =>
+      withDriverPolicy(
+        createGcsDriverFromConfig({
+          bucket: uniqueBucket('policy'),
+          api_endpoint: emulatorEndpoint,
+          public_read: 'true',
+        }),
+      ),
+    exclude,
+    largeValueBytes: 8 * 1024 * 1024,
   });
 });

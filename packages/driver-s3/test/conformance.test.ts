@@ -1,4 +1,5 @@
 import { runConformanceSuite } from '@blockstack-storage/conformance';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { describeWithS3, rawClient, removeBucket, testBucketName, testOptions } from './s3-server.js';
@@ -29,6 +30,16 @@ describeWithS3('S3 driver on radosgw', () => {
         ),
       cleanup: () => removeBucket(rawClient(), other),
       largeValueBytes: 16 * 1024 * 1024,
+    });
+  });
+
+  // As users reach it: through the policy layer (timeouts, retries).
+  describe('through withDriverPolicy', () => {
+    const wrapped = testBucketName('conformance-policy');
+    runConformanceSuite(api, {
+      create: () => withDriverPolicy(createS3Driver(testOptions(wrapped))),
+      cleanup: () => removeBucket(rawClient(), wrapped),
+      largeValueBytes: 8 * 1024 * 1024,
     });
   });
 });
