@@ -1,6 +1,8 @@
 import {
   type ClientConfig,
   ConfigurationError,
+  ErrorCode,
+  isStorageError,
   loadClientConfig,
   resolveConfigPath,
 } from '@blockstack-storage/core';
@@ -17,7 +19,7 @@ export async function loadConfig(context: CommandContext): Promise<ClientConfig>
     config = await loadClientConfig({ path: context.global.config, env: context.env });
   } catch (error) {
     const missing = (error as { cause?: { code?: unknown } }).cause?.code === 'ENOENT';
-    if (error instanceof ConfigurationError && missing) {
+    if (isStorageError(error, ErrorCode.Configuration) && missing) {
       // The core's hint explains the file format; on the command line, init writes it.
       const path = resolveConfigPath({ path: context.global.config, env: context.env });
       throw new ConfigurationError(`No client config at ${path}`, {

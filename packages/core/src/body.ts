@@ -1,6 +1,12 @@
 import type { Body } from './driver.js';
 import { TooLargeError } from './errors.js';
 
+/**
+ * The largest value a read accepts unless configured otherwise, in bytes (64 MiB): the default of
+ * `DriverPolicy.maxReadBytes`, so of the coordinator's reads, and of reads by URL.
+ */
+export const DEFAULT_MAX_READ_BYTES = 64 * 1024 * 1024;
+
 /** Streams a body: whole bytes become a one-chunk stream. */
 export async function* bodyChunks(body: Body): AsyncIterable<Uint8Array> {
   if (body instanceof Uint8Array) {

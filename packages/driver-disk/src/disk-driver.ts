@@ -14,6 +14,7 @@ import {
   createKeyValueDriver,
   type DriverCapabilities,
   type DriverFactoryContext,
+  InvalidKeyError,
   isStorageError,
   type KeyValueBackend,
   PermissionError,
@@ -184,10 +185,7 @@ class DiskBackend implements KeyValueBackend {
   }
 
   private pathOf(key: string): string {
-    // Keys come from core's encoder ([a-z0-9_.~-] segments): this check is defence in depth.
-    const path = resolve(this.root, ...key.split('/'));
-    if (!path.startsWith(this.root + sep)) throw new Error(`key escapes the root: ${key}`);
-    return path;
+    return pathInRoot(this.root, key);
   }
 
   async put(key: string, body: Body, options: PutOptions): Promise<PutResult> {
@@ -326,6 +324,23 @@ class DiskBackend implements KeyValueBackend {
   url(key: string): string | undefined {
     return this.publicUrl ? `${this.publicUrl}/${key}` : undefined;
   }
+}
+
+/**
+ * The file of `key` under `root`. Keys come from core's encoder ([a-z0-9_.~-] segments), so this
+ * check is defence in depth. Exported for its test only (the package index does not re-export it).
+ * @throws InvalidKeyError (not retryable) when the key would resolve outside the root.
+ */
+export function pathInRoot(root: string, key: string): string {
+  const path = resolve(root, ...key.split('/'));
+  if (!path.startsWith(root + sep)) {
+    throw new InvalidKeyError(`The key resolves outside the [disk] root ${root}`, {
+      driver: DISK_DRIVER_NAME,
+      key,
+      hint: 'Keys reach drivers encoded by the core, so this is a bug: report it with the key.',
+    });
+  }
+  return path;
 }
 
 async function* streamChunks(stream: ReadStream): AsyncIterable<Uint8Array> {

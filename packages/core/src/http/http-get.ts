@@ -1,7 +1,9 @@
-import { readBody } from '../body.js';
+import { DEFAULT_MAX_READ_BYTES, readBody } from '../body.js';
 import {
   AbortedError,
+  ErrorCode,
   InvalidKeyError,
+  isStorageError,
   PermissionError,
   RateLimitedError,
   TimeoutError,
@@ -32,7 +34,7 @@ export const HTTP_READER_NAME = 'http';
  */
 export async function httpGet(url: string, options: HttpGetOptions = {}): Promise<Uint8Array | null> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_READ_BYTES;
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -71,7 +73,7 @@ export async function httpGet(url: string, options: HttpGetOptions = {}): Promis
       // Node's web streams are async-iterable; the DOM typings do not say so.
       return await readBody(response.body as unknown as AsyncIterable<Uint8Array>, maxBytes, context);
     } catch (error) {
-      if (error instanceof TooLargeError) throw error;
+      if (isStorageError(error, ErrorCode.TooLarge)) throw error;
       throw failure(error);
     }
   } finally {

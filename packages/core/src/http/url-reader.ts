@@ -1,4 +1,4 @@
-import { readBody } from '../body.js';
+import { DEFAULT_MAX_READ_BYTES, readBody } from '../body.js';
 import type { StorageDriver } from '../driver.js';
 import { asStorageError } from '../errors.js';
 import { type HttpGetOptions, httpGet, redactUrl } from './http-get.js';
@@ -22,7 +22,7 @@ export async function readUrl(
   try {
     const found = await claimer.getUrl!(url, { signal: options.signal });
     if (found === null) return null;
-    const bytes = await readBody(found.body, options.maxBytes ?? 64 * 1024 * 1024, {
+    const bytes = await readBody(found.body, options.maxBytes ?? DEFAULT_MAX_READ_BYTES, {
       driver: claimer.name,
       key: redactUrl(url),
     });

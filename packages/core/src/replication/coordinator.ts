@@ -1,4 +1,4 @@
-import { readBody } from '../body.js';
+import { DEFAULT_MAX_READ_BYTES, readBody } from '../body.js';
 import type { DataKind, StorageDriver } from '../driver.js';
 import { asStorageError, UnsupportedError } from '../errors.js';
 import { type DriverPolicy, withDriverPolicy } from './driver-policy.js';
@@ -32,7 +32,7 @@ export class ReplicationCoordinator {
   constructor(options: ReplicationCoordinatorOptions) {
     this.drivers = options.drivers.map((d) => withDriverPolicy(d, options.policy));
     this.required = new Set(options.requiredWrite);
-    this.maxReadBytes = options.policy?.maxReadBytes ?? 64 * 1024 * 1024;
+    this.maxReadBytes = options.policy?.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
   }
 
   /** Whether `name` is a required-write driver. */

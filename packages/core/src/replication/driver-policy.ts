@@ -1,4 +1,4 @@
-import { bytesToStream, readBody } from '../body.js';
+import { bytesToStream, DEFAULT_MAX_READ_BYTES, readBody } from '../body.js';
 import type { GetOptions, OperationOptions, PutOptions, StorageDriver, StoredObject } from '../driver.js';
 import {
   AbortedError,
@@ -34,7 +34,7 @@ const DEFAULTS = {
   baseDelayMs: 100,
   maxDelayMs: 5_000,
   maxRetryAfterMs: 60_000,
-  maxReadBytes: 64 * 1024 * 1024,
+  maxReadBytes: DEFAULT_MAX_READ_BYTES,
   random: Math.random,
 } satisfies Required<DriverPolicy>;
 
