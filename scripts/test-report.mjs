@@ -8,7 +8,10 @@ export function checksFileFor(reportFile) {
   return reportFile.replace(/\.json$/, '.checks.json');
 }
 
-/** @returns {{ passed: number, failed: number } | undefined} undefined when there is no report. */
+/**
+ * Skipped tests (vitest's "pending": `it.skip`, `ctx.skip()`, todo) are neither passed nor failed.
+ * @returns {{ passed: number, failed: number, skipped: number } | undefined} undefined when there is no report.
+ */
 export function countReport(file) {
   if (!existsSync(file)) return undefined;
   const report = JSON.parse(readFileSync(file, 'utf8'));
@@ -23,5 +26,6 @@ export function countReport(file) {
     if (runnerStatus !== 0 && failed === 0) failed = 1;
     failed += failedChecks.length;
   }
-  return { passed: report.numPassedTests ?? 0, failed };
+  const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  return { passed: report.numPassedTests ?? 0, failed, skipped };
 }
