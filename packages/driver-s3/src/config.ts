@@ -104,8 +104,12 @@ export function parseS3Config(
     readYourWrites: readYourWrites as 'provider' | 'masked',
     multipartThreshold: parseBytes(text('multipart_threshold'), 8 * MiB, 'multipart_threshold', fail),
     uploadConcurrency: parseWhole(text('upload_concurrency'), 4, 1, 64, 'upload_concurrency', fail),
-    maxAttempts: parseWhole(text('max_attempts'), 3, 1, 20, 'max_attempts', fail),
   };
+  // Deprecated: still validated so an old config keeps loading, but ignored (see S3Backend).
+  const maxAttempts = text('max_attempts');
+  if (maxAttempts !== undefined) {
+    options.maxAttempts = parseWhole(maxAttempts, 1, 1, 20, 'max_attempts', fail);
+  }
   if (options.multipartThreshold! < MIN_PART_BYTES) {
     fail(`multipart_threshold must be at least ${MIN_PART_BYTES} bytes (5 MiB, S3's smallest part)`);
   }

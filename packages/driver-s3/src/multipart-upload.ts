@@ -6,8 +6,8 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { AbortedError, TooLargeError } from '@blockstack-storage/core';
-import { abortedError, raceAbort } from './abortable.js';
+import { AbortedError, TooLargeError, throwIfAborted } from '@blockstack-storage/core';
+import { raceAbort } from './abortable.js';
 import { S3_DRIVER_NAME } from './config.js';
 
 /** S3 allows at most 10,000 parts per upload. */
@@ -100,7 +100,7 @@ export async function uploadMultipart(
       if (inFlight.size >= request.concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    throwIfAborted(signal, request.dataKey);
+    throwIfAborted(signal, { driver: S3_DRIVER_NAME, key: request.dataKey });
     await request.beforeComplete?.();
     completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
     const result = await client.send(
@@ -139,8 +139,4 @@ export async function uploadMultipart(
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
-}
-
-function throwIfAborted(signal: AbortSignal | undefined, key: string | undefined): void {
-  if (signal?.aborted) throw abortedError(signal, key);
 }

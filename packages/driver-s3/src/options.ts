@@ -44,7 +44,11 @@ export interface S3DriverOptions {
   readYourWrites?: 'provider' | 'masked';
   /** Re-reads in `'masked'` mode before trusting the server's answer. Default 6 (about 3 s in total). */
   maskedReadAttempts?: number;
-  /** Attempts per request in the SDK's retry strategy. Default 3. */
+  /**
+   * @deprecated Ignored: every call is one attempt (the SDK's own retries are off), and retries belong
+   * to core's policy layer (`withDriverPolicy`, `storage_retries`). A value other than 1 emits a
+   * `DeprecationWarning`.
+   */
   maxAttempts?: number;
   /** A ready client to use instead of building one (tests, custom middleware, shared connection pools). */
   client?: S3Client;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type BucketLocationConstraint,
@@ -43,6 +44,15 @@ import { MiB, type S3DriverOptions } from './options.js';
 import { objectUrl, publicBaseUrl } from './public-url.js';
 import { isNoSuchKey, mapS3Error, noSuchBucket } from './s3-errors.js';
 import { normalizeEtag, WriteLedger } from './write-ledger.js';
+
+/** `max_attempts` / `maxAttempts` no longer does anything: say so, without its value or any secret. */
+function warnMaxAttemptsIgnored(): void {
+  process.emitWarning(
+    '[s3] max_attempts is deprecated and ignored: each call makes one attempt and retries come from the ' +
+      "core's policy layer (storage_retries); remove max_attempts from the config",
+    { type: 'DeprecationWarning', code: 'BSS_S3_MAX_ATTEMPTS' },
+  );
+}
 
 /**
  * The S3 key-value backend: `createKeyValueDriver` turns it into the full driver. Keys it receives are
@@ -106,6 +116,7 @@ export class S3Backend implements KeyValueBackend {
       readYourWrites: this.masked ? 'masked' : 'provider',
     };
     this.ownsClient = options.client === undefined;
+    if (options.maxAttempts !== undefined && options.maxAttempts !== 1) warnMaxAttemptsIgnored();
     this.client =
       options.client ??
       new S3Client({
@@ -113,7 +124,9 @@ export class S3Backend implements KeyValueBackend {
         endpoint: options.endpoint,
         forcePathStyle: options.forcePathStyle ?? false,
         credentials: options.credentials,
-        maxAttempts: options.maxAttempts ?? 3,
+        // One attempt per call: retries belong to core's policy layer (withDriverPolicy), so SDK
+        // retries under it would multiply the attempts one call makes against a failing server.
+        maxAttempts: 1,
         // S3-compatible servers often lack the newer flexible checksums; AWS itself gets the SDK default.
         ...(options.endpoint
           ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
@@ -183,7 +196,7 @@ export class S3Backend implements KeyValueBackend {
         const head = await this.readHead(source, options.signal, key);
         etag =
           head.rest === undefined
-            ? await this.putSingle(objectKey, head.bytes, options)
+            ? await this.putSingle(objectKey, key, head.bytes, options)
             : await this.putMultipart(
                 objectKey,
                 key,
@@ -239,6 +252,50 @@ export class S3Backend implements KeyValueBackend {
   }
 
   private async putSingle(
+    objectKey: string,
+    key: string,
+    bytes: Uint8Array,
+    options: PutOptions,
+  ): Promise<string | undefined> {
+    try {
+      return await this.putSingleOnce(objectKey, bytes, options);
+    } catch (error) {
+      const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+      if (!conditional || !isInternalError(error)) throw error;
+      return this.settleConditionalFailure(objectKey, key, bytes, options, error);
+    }
+  }
+
+  /**
+   * radosgw answers the losers of racing conditional puts with HTTP 500 (its write lock was taken)
+   * instead of 412, and their bytes are not stored. One HEAD tells the cases apart, where the SDK used
+   * to hide the 500 by retrying into the 412: our bytes are there (the put landed), the condition no
+   * longer holds (a ConflictError, as a 412 would be), or it still holds (the 500 stands, retryable).
+   */
+  private async settleConditionalFailure(
+    objectKey: string,
+    key: string,
+    bytes: Uint8Array,
+    options: PutOptions,
+    error: unknown,
+  ): Promise<string | undefined> {
+    const current = await this.headEtag(objectKey, options.signal);
+    if (current !== undefined && normalizeEtag(current) === createHash('md5').update(bytes).digest('hex')) {
+      return current;
+    }
+    const holds =
+      options.ifNoneMatch === '*'
+        ? current === undefined
+        : current !== undefined && normalizeEtag(current) === normalizeEtag(options.ifMatch ?? '');
+    if (holds) throw error;
+    throw new ConflictError('Another writer changed the value while this conditional put was refused', {
+      driver: S3_DRIVER_NAME,
+      key,
+      hint: 'Another writer changed the value: read it again, then retry with its etag.',
+    });
+  }
+
+  private async putSingleOnce(
     objectKey: string,
     bytes: Uint8Array,
     options: PutOptions,
@@ -458,6 +515,11 @@ function normalizePrefix(prefix: string | undefined): string {
 function abortCheck(signal: AbortSignal | undefined, key: string | undefined): void {
   if (signal?.aborted)
     throw new AbortedError('Operation aborted', { driver: S3_DRIVER_NAME, key, cause: signal.reason });
+}
+
+/** HTTP 500 (not a 503 throttle): the server failed this request; its outcome is unknown. */
+function isInternalError(error: unknown): boolean {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 500;
 }
 
 function isPreconditionFailed(error: unknown): boolean {

@@ -5,6 +5,7 @@ import {
   isAbortLike,
   isStorageError,
   PermissionError,
+  parseRetryAfter,
   RateLimitedError,
   type StorageError,
   TooLargeError,
@@ -185,12 +186,7 @@ function describe(error: unknown): { code: string; status: number | undefined } 
 
 function retryAfterMs(error: unknown): number | undefined {
   const headers = (error as { $response?: { headers?: Record<string, string> } }).$response?.headers;
-  const value = headers?.['retry-after'];
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return parseRetryAfter(headers?.['retry-after'] ?? null);
 }
 
 /** True when the SDK error says the object (not the bucket) is absent. */

@@ -1,4 +1,10 @@
-import { ErrorCode, isStorageError, readBody, type StorageError } from '@blockstack-storage/core';
+import {
+  ErrorCode,
+  isStorageError,
+  readBody,
+  type StorageError,
+  withDriverPolicy,
+} from '@blockstack-storage/core';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { type InjectedFault, startFaultProxy } from './fault-proxy.js';
@@ -53,9 +59,12 @@ describeWithS3('throttling and server errors over HTTP', () => {
     expect(error.message).toContain(bucket);
   });
 
-  it('the SDK retries a SlowDown itself before giving up', async () => {
-    const d = driver(3);
-    await d.init!();
+  it("core's policy layer retries a SlowDown (the driver itself does not)", async () => {
+    const bare = driver(1);
+    await bare.init!();
+    proxy.faults.push({ ...slowDown, headers: {} });
+    expect((await failure(bare.putMutable('k', Uint8Array.of(2)))).code).toBe(ErrorCode.RateLimited);
+    const d = withDriverPolicy(bare, { retries: 2, baseDelayMs: 1, maxDelayMs: 1 });
     proxy.faults.push({ ...slowDown, headers: {} }, { ...slowDown, headers: {} });
     await d.putMutable('k', Uint8Array.of(2));
     expect(proxy.faults).toHaveLength(0);
