@@ -97,7 +97,9 @@ mon data = $DIR/mon.a
 [osd.0]
 osd data = $DIR/osd.0
 [client.rgw]
-rgw frontends = beast endpoint=127.0.0.1:$PORT
+# tcp_nodelay: without it Nagle holds a small response's body until the client ACKs its headers, and
+# the client delays that ACK (~40 ms): a 4 KiB GET took ~48 ms while a 1 MiB GET took ~9 ms.
+rgw frontends = beast endpoint=127.0.0.1:$PORT tcp_nodelay=1
 rgw data = $DIR/rgw
 rgw dns name = 127.0.0.1
 # Overwritten and deleted data is garbage-collected after 2 hours by default: an in-memory OSD then

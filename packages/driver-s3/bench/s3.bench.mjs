@@ -1,6 +1,9 @@
 // The S3 driver vs the raw AWS SDK: the same bytes, the same server, the same client, in the same run.
 // Run: pnpm --filter @blockstack-storage/driver-s3 bench   (needs bash scripts/s3-server.sh start)
 // Prints a Markdown table of median times; "driver / raw" is the driver's cost (1.00 = none). No thresholds.
+// The 4 KiB get also runs as a plain HTTP GET (fetch, no SDK) of a public-read copy: what the server
+// alone costs for a small answer. A 4 KiB get slower than a 1 MiB one is the server delaying small
+// answers (Nagle + delayed ACK), not the SDK or the driver: radosgw needs `tcp_nodelay=1` on beast.
 import { createHash, randomBytes } from 'node:crypto';
 import {
   CreateBucketCommand,
@@ -68,6 +71,7 @@ async function compare(rounds, ops) {
 }
 
 const rows = [];
+const smallVsLarge = {};
 const label = (size) => (size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`);
 for (const [size, rounds] of [
   [4 * 1024, 200],
@@ -85,6 +89,16 @@ for (const [size, rounds] of [
       drain((await client.send(new GetObjectCommand({ Bucket: bucket, Key: rawKey('put') }))).Body),
     'driver getMutable': async () => drain((await driver.getMutable('put')).body),
   };
+  if (size < MiB) {
+    ops['raw HTTP GET (fetch)'] = async () => {
+      const response = await fetch(`${endpoint}/${bucket}/${rawKey('public')}`);
+      if (!response.ok) throw new Error(`HTTP GET answered ${response.status}`);
+      await drain(response.body);
+    };
+    await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: rawKey('public'), Body: bytes, ACL: 'public-read' }),
+    );
+  }
   if (size > PART) {
     ops['raw Upload (lib-storage)'] = () =>
       new Upload({
@@ -102,6 +116,10 @@ for (const [size, rounds] of [
     rows.push([label(size), 'put', t['raw Upload (lib-storage)'], t['driver putMutable'], 'Upload']);
   }
   rows.push([label(size), 'get', t['raw GetObject'], t['driver getMutable'], 'GetObject']);
+  if (t['raw HTTP GET (fetch)'] !== undefined) {
+    rows.push([label(size), 'get', t['raw HTTP GET (fetch)'], t['driver getMutable'], 'HTTP GET, no SDK']);
+  }
+  smallVsLarge[size] = t['raw GetObject'];
 }
 
 console.log(`S3 driver vs raw SDK on ${endpoint} (median ms; Node ${process.version})\n`);
@@ -113,7 +131,15 @@ for (const [size, op, raw, drv, call] of rows) {
   );
 }
 
-for (const key of [rawKey('put'), rawKey('upload'), 'mutable/put']) {
+const [small, large] = [smallVsLarge[4 * 1024], smallVsLarge[MiB]];
+console.log(
+  `\nSmall GET: 4 KiB in ${small.toFixed(2)} ms, 1 MiB in ${large.toFixed(2)} ms (raw GetObject).` +
+    (small > large
+      ? ' The small answer is slower: the server delays it (Nagle + delayed ACK); set tcp_nodelay=1 on its frontend.'
+      : ''),
+);
+
+for (const key of [rawKey('put'), rawKey('upload'), rawKey('public'), 'mutable/put']) {
   await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
 await client.send(new DeleteBucketCommand({ Bucket: bucket }));
