@@ -13,12 +13,12 @@ import {
   type PutOptions,
   type PutResult,
   type StoredObject,
+  throwIfAborted,
 } from '@blockstack-storage/core';
 import type { Bucket, Storage } from '@google-cloud/storage';
 import { COMPRESSED_ENCODING, isCompressedResponse } from './compression.js';
 import { mapGcsError, statusOf } from './gcs-errors.js';
 import { publicObjectUrl } from './object-names.js';
-import { type RetryPolicy, withRetries } from './retry.js';
 import { type UploadKind, uploadObject } from './uploads.js';
 
 /** GCS's largest object: 5 TiB. */
@@ -34,8 +34,6 @@ export interface GcsBackendOptions {
   publicBase: string | undefined;
   compress: boolean;
   resumableThreshold: number;
-  /** Retries of idempotent requests (get, delete, list, init). Uploads are not retried. */
-  retry: RetryPolicy;
   /** Observes which kind of upload each put used (for tests and diagnostics). */
   onUpload?: (kind: UploadKind, objectName: string) => void;
 }
@@ -65,13 +63,11 @@ export class GcsBackend implements KeyValueBackend {
 
   /** Checks that the bucket exists and that we may list it (one cheap request). */
   async init(options: OperationOptions = {}): Promise<void> {
-    await this.retrying(options.signal, async () => {
-      try {
-        await this.bucket.getFiles({ prefix: this.options.prefix, maxResults: 1, autoPaginate: false });
-      } catch (error) {
-        throw this.fail(error, 'init');
-      }
-    });
+    try {
+      await this.bucket.getFiles({ prefix: this.options.prefix, maxResults: 1, autoPaginate: false });
+    } catch (error) {
+      throw this.fail(error, 'init');
+    }
     if (options.signal?.aborted) throw new AbortedError('Operation aborted', { driver: this.name });
   }
 
@@ -104,10 +100,10 @@ export class GcsBackend implements KeyValueBackend {
   }
 
   async get(key: string, options: GetOptions): Promise<StoredObject | null> {
-    return this.retrying(options.signal, () => this.open(key, options.signal));
+    return this.open(key, options.signal);
   }
 
-  /** One download attempt: resolves once the first bytes (or the end) arrived, so a retry is still safe. */
+  /** One download attempt: resolves once the first bytes (or the end) arrived. */
   private async open(key: string, signal: AbortSignal | undefined): Promise<StoredObject | null> {
     const stream = this.bucket.file(this.objectName(key)).createReadStream({ validation: 'crc32c' });
     let headers: Record<string, unknown> = {};
@@ -148,14 +144,13 @@ export class GcsBackend implements KeyValueBackend {
   }
 
   async delete(key: string, options: DeleteOptions): Promise<void> {
-    await this.retrying(options.signal, async () => {
-      try {
-        await this.bucket.file(this.objectName(key)).delete({ ignoreNotFound: true });
-      } catch (error) {
-        if (statusOf(error) === 404) return;
-        throw this.fail(error, 'delete', key);
-      }
-    });
+    throwIfAborted(options.signal, { driver: this.name, key: callerKey(key) });
+    try {
+      await this.bucket.file(this.objectName(key)).delete({ ignoreNotFound: true });
+    } catch (error) {
+      if (statusOf(error) === 404) return;
+      throw this.fail(error, 'delete', key);
+    }
   }
 
   async *list(prefix: string, options: OperationOptions): AsyncIterable<string> {
@@ -163,16 +158,14 @@ export class GcsBackend implements KeyValueBackend {
     let pageToken: string | undefined;
     do {
       if (options.signal?.aborted) throw new AbortedError('Listing aborted', { driver: this.name });
-      let files: Array<{ name: string }>;
       const query = { prefix: base + prefix, autoPaginate: false, maxResults: 1000, pageToken };
-      const [page, next] = await this.retrying(options.signal, async () => {
-        try {
-          return await this.bucket.getFiles(query);
-        } catch (error) {
-          throw this.fail(error, 'list');
-        }
-      });
-      files = page;
+      let files: Array<{ name: string }>;
+      let next: unknown;
+      try {
+        [files, next] = await this.bucket.getFiles(query);
+      } catch (error) {
+        throw this.fail(error, 'list');
+      }
       pageToken = (next as { pageToken?: string } | null | undefined)?.pageToken;
       for (const file of files) {
         if (file.name.startsWith(base)) yield file.name.slice(base.length);
@@ -227,10 +220,6 @@ export class GcsBackend implements KeyValueBackend {
       release();
       await iterator.return?.();
     }
-  }
-
-  private retrying<T>(signal: AbortSignal | undefined, op: () => Promise<T>): Promise<T> {
-    return withRetries(op, this.options.retry, signal);
   }
 
   private fail(error: unknown, operation: string, key?: string) {

@@ -36,14 +36,17 @@ export interface GcsDriverOptions {
   compress?: boolean;
   /** Bodies larger than this go up through a resumable session. Default 8 MiB. */
   resumableThresholdBytes?: number;
-  /** Retries of gets, deletes and listings on 429/408/5xx/network errors. Default 3. Uploads are not retried. */
+  /**
+   * @deprecated Ignored: every call is one attempt, and retries belong to core's policy layer
+   * (`withDriverPolicy`, `storage_retries`). A value other than 0 emits a `DeprecationWarning`.
+   */
   maxRetries?: number;
-  /** First retry delay in ms, doubled each retry (with jitter). Default 1000. */
+  /** @deprecated Ignored, like `maxRetries`. */
   retryBaseDelayMs?: number;
   /**
    * A ready `Storage` client to use instead of building one (tests, custom auth). Build it with
-   * `retryOptions: { autoRetry: false }`: the driver retries itself, and the SDK's retried downloads
-   * raise an unhandled rejection on Node 24.
+   * `retryOptions: { autoRetry: false }`: retries belong to core's policy layer, and the SDK's retried
+   * downloads raise an unhandled rejection on Node 24 (googleapis/google-cloud-node#8670).
    */
   storage?: Storage;
   /** Called after each put with the kind of upload it used. */
@@ -67,10 +70,11 @@ export function createGcsDriver(options: GcsDriverOptions): StorageDriver {
       driver: name,
     });
   }
-  const maxRetries = options.maxRetries ?? 3;
+  const maxRetries = options.maxRetries ?? 0;
   if (!(Number.isSafeInteger(maxRetries) && maxRetries >= 0)) {
     throw new ConfigurationError('[gcs] max_retries must be a whole number', { driver: name });
   }
+  if (maxRetries !== 0) warnMaxRetriesIgnored();
   if (options.keyFile !== undefined) checkKeyFile(options.keyFile);
   const storage =
     options.storage ??
@@ -83,7 +87,8 @@ export function createGcsDriver(options: GcsDriverOptions): StorageDriver {
             useAuthWithCustomEndpoint: !isLoopback(endpoint),
           }
         : {}),
-      // The driver retries itself (see retry.ts): the SDK's retried downloads crash Node 24.
+      // One attempt per call: retries belong to core's policy layer (withDriverPolicy), so SDK retries
+      // under it would multiply the attempts; the SDK's retried downloads also crash Node 24.
       retryOptions: { autoRetry: false, maxRetries: 0 },
     });
   const publicBase = options.publicRead
@@ -100,7 +105,6 @@ export function createGcsDriver(options: GcsDriverOptions): StorageDriver {
       publicBase,
       compress: options.compress ?? false,
       resumableThreshold: threshold,
-      retry: { maxRetries, baseDelayMs: options.retryBaseDelayMs ?? 1000 },
       ...(options.onUpload ? { onUpload: options.onUpload } : {}),
     }),
   );
@@ -108,7 +112,8 @@ export function createGcsDriver(options: GcsDriverOptions): StorageDriver {
 
 /**
  * `DriverModule.create`: builds the driver from the `[gcs]` config section: `bucket`, `project_id`,
- * `prefix`, `key_file`, `api_endpoint`, `public_read`, `compress`, `resumable_threshold`, `max_retries`.
+ * `prefix`, `key_file`, `api_endpoint`, `public_read`, `compress`, `resumable_threshold`, and the
+ * deprecated, ignored `max_retries`.
  * `key_file` defaults to `GOOGLE_APPLICATION_CREDENTIALS` through Application Default Credentials.
  * @throws ConfigurationError naming the key and the config file.
  */
@@ -149,6 +154,15 @@ export function createGcsDriverFromConfig(
   const retries = whole('max_retries');
   if (retries !== undefined) options.maxRetries = retries;
   return createGcsDriver(options);
+}
+
+/** `max_retries` / `maxRetries` no longer does anything: say so, without any config value. */
+function warnMaxRetriesIgnored(): void {
+  process.emitWarning(
+    "[gcs] max_retries is deprecated and ignored: each call makes one attempt and retries come from the core's " +
+      'policy layer (storage_retries); remove max_retries from the config',
+    { type: 'DeprecationWarning', code: 'BSS_GCS_MAX_RETRIES' },
+  );
 }
 
 function parseEndpoint(value: string): URL {

@@ -6,6 +6,7 @@ import {
   isAbortLike,
   isStorageError,
   PermissionError,
+  parseRetryAfter,
   RateLimitedError,
   type StorageError,
   UnavailableError,
@@ -155,9 +156,5 @@ function retryAfterMs(error: unknown): number | undefined {
   } else if (headers && typeof headers === 'object') {
     value = (headers as Record<string, unknown>)['retry-after'];
   }
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return typeof value === 'string' ? parseRetryAfter(value) : undefined;
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { AbortedError, type Body, bodyChunks, concatBytes } from '@blockstack-storage/core';
+import { AbortedError, type Body, bodyChunks, concatBytes, throwIfAborted } from '@blockstack-storage/core';
 import type { CreateWriteStreamOptions, File } from '@google-cloud/storage';
 import { COMPRESSION_METADATA_KEY, COMPRESSION_METADATA_VALUE } from './compression.js';
 
@@ -55,7 +55,7 @@ export async function uploadObject(request: UploadRequest, body: Body): Promise<
   try {
     while (headBytes <= threshold) {
       const next = await iterator.next();
-      throwIfAborted(request);
+      throwIfAborted(request.signal, abortContext(request));
       if (next.done) return simpleUpload(request, concatBytes(head, headBytes));
       head.push(next.value);
       headBytes += next.value.byteLength;
@@ -151,14 +151,14 @@ async function pump(
   const onAbort = () => stream.destroy(abortedError(request));
   request.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    throwIfAborted(request);
+    throwIfAborted(request.signal, abortContext(request));
     for await (const chunk of chunks) {
-      throwIfAborted(request);
+      throwIfAborted(request.signal, abortContext(request));
       if (chunk.byteLength === 0) continue;
       if (stream.destroyed) await done; // the upload already failed: report why
       if (!stream.write(chunk)) await Promise.race([waitForDrain(stream), done]);
     }
-    throwIfAborted(request);
+    throwIfAborted(request.signal, abortContext(request));
     stream.end();
     await done;
   } catch (error) {
@@ -173,16 +173,12 @@ function waitForDrain(stream: Writable): Promise<void> {
   return new Promise((resolve) => stream.once('drain', resolve));
 }
 
-function throwIfAborted(request: UploadRequest): void {
-  if (request.signal?.aborted) throw abortedError(request);
+function abortContext(request: UploadRequest) {
+  return { driver: request.driver, key: request.key, hint: 'The previous value (if any) is unchanged.' };
 }
 
 function abortedError(request: UploadRequest): AbortedError {
-  return new AbortedError('Upload aborted; the previous value (if any) is unchanged', {
-    driver: request.driver,
-    key: request.key,
-    cause: request.signal?.reason,
-  });
+  return new AbortedError('Upload aborted', { ...abortContext(request), cause: request.signal?.reason });
 }
 
 function generationOf(file: File): string | undefined {

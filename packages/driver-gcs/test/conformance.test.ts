@@ -14,9 +14,22 @@ const exclude = {
     'the GCS emulator does not apply generation preconditions atomically under concurrent uploads',
 };
 
+// When a download ends early, @google-cloud/storage destroys its whole HTTP agent (its workaround for
+// a node-fetch 2 socket leak) a moment after the body rejected, which resets the next request: a bare
+// driver's read right after an aborted read fails once with a retryable UnavailableError. The driver
+// makes one attempt per call (retries are the policy layer's); the run through withDriverPolicy below
+// keeps the whole case, where that read is retried.
+const bareExclude = {
+  ...exclude,
+  'mutable semantics: an abort after get resolves stops the body with AbortedError':
+    'the GCS SDK resets the request that follows an aborted download; withDriverPolicy retries it (run below)',
+  'immutable semantics: an abort after get resolves stops the body with AbortedError':
+    'the GCS SDK resets the request that follows an aborted download; withDriverPolicy retries it (run below)',
+};
+
 // Defaults (simple uploads up to 8 MiB, resumable above), public URLs, and the full 64 MiB value.
 runConformanceSuite(api, {
-  exclude,
+  exclude: bareExclude,
   create: () =>
     createGcsDriverFromConfig({
       bucket: uniqueBucket('conformance'),
@@ -38,7 +51,7 @@ describe('compressed, prefixed, small resumable threshold', () => {
         compress: 'true',
         resumable_threshold: String(256 * 1024),
       }),
-    exclude,
+    exclude: bareExclude,
     largeValueBytes: 16 * 1024 * 1024,
   });
 });

@@ -14,7 +14,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRejectsWith, patternBytes, streamPattern } from '@blockstack-storage/conformance';
-import { ErrorCode, isStorageError, type RateLimitedError, readBody } from '@blockstack-storage/core';
+import {
+  ErrorCode,
+  isStorageError,
+  type RateLimitedError,
+  readBody,
+  withDriverPolicy,
+} from '@blockstack-storage/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGcsDriver, createGcsDriverFromConfig, type UploadKind } from '../src/index.js';
 import { apiError, FakeGcsApi } from './fake-gcs-api.js';
@@ -54,7 +60,6 @@ function driver(config: Record<string, string> = {}) {
     bucket: BUCKET,
     api_endpoint: endpoint,
     key_file: keyFile,
-    max_retries: '0',
     ...config,
   });
 }
@@ -174,8 +179,9 @@ describe('error mapping', () => {
     }
   });
 
-  it('reads, deletes and listings are retried on 503 and 429 (honouring Retry-After), then succeed', async () => {
-    const d = createGcsDriver({ bucket: BUCKET, apiEndpoint: endpoint, maxRetries: 2, retryBaseDelayMs: 5 });
+  it("reads and deletes are retried on 503 and 429 by core's policy layer, not by the driver", async () => {
+    const bare = createGcsDriver({ bucket: BUCKET, apiEndpoint: endpoint });
+    const d = withDriverPolicy(bare, { retries: 2, baseDelayMs: 1, maxDelayMs: 1 });
     await d.putMutable('x', Uint8Array.of(9));
     const failing = (method: string, failures: number) => {
       fake.answer = (r) => {
@@ -189,24 +195,22 @@ describe('error mapping', () => {
     const object = await d.getMutable('x');
     expect([...(await readBody(object!.body))]).toEqual([9]);
     expect(fake.requests.filter((r) => r.method === 'GET')).toHaveLength(3);
-    failing('GET', 2);
-    const listed: string[] = [];
-    for await (const id of d.listMutable!()) listed.push(id);
-    expect(listed).toEqual(['x']);
     failing('DELETE', 2);
     await d.deleteMutable('x');
     expect(fake.objects.has('mutable/x')).toBe(false);
-    // Past maxRetries the typed error surfaces.
+    // Past the policy's retries the typed error surfaces.
     failing('GET', 3); // 429, 503, 429: the last answer is the error
     await assertRejectsWith(d.getMutable('x'), ErrorCode.RateLimited, 'gcs');
+    // The bare driver makes one attempt.
+    failing('GET', 1);
+    await assertRejectsWith(bare.getMutable('x'), ErrorCode.RateLimited, 'gcs');
   });
 
-  it('an abort while waiting to retry is an AbortedError', async () => {
-    const d = createGcsDriver({
-      bucket: BUCKET,
-      apiEndpoint: endpoint,
-      maxRetries: 5,
-      retryBaseDelayMs: 60_000,
+  it('an abort while the policy waits to retry is an AbortedError', async () => {
+    const d = withDriverPolicy(createGcsDriver({ bucket: BUCKET, apiEndpoint: endpoint }), {
+      retries: 5,
+      baseDelayMs: 60_000,
+      maxDelayMs: 60_000,
     });
     fake.answer = () => apiError(503, 'backendError', 'Backend Error');
     const controller = new AbortController();
@@ -224,7 +228,7 @@ describe('error mapping', () => {
   });
 
   it('an unreachable endpoint is a retryable UnavailableError', async () => {
-    const d = createGcsDriver({ bucket: BUCKET, apiEndpoint: 'http://127.0.0.1:9', maxRetries: 0 });
+    const d = createGcsDriver({ bucket: BUCKET, apiEndpoint: 'http://127.0.0.1:9' });
     const err = await caught(d.getMutable('x'));
     expect(isStorageError(err, ErrorCode.Unavailable)).toBe(true);
     expect((err as { retryable: boolean }).retryable).toBe(true);
@@ -251,7 +255,6 @@ describe('simple and resumable uploads', () => {
     const d = createGcsDriver({
       bucket: BUCKET,
       apiEndpoint: endpoint,
-      maxRetries: 0,
       resumableThresholdBytes: threshold,
       onUpload: (kind) => kinds.push(kind),
     });

@@ -51,6 +51,10 @@ async function main() {
   const preconditions = new Map(); // resumable upload id -> ifGenerationMatch from its initiation
 
   const server = http.createServer((req, res) => {
+    // No keep-alive: the emulator sometimes drops a kept-alive socket (after an aborted transfer or an
+    // idle spell) just as the client reuses it, and the driver makes one attempt per call now (retries
+    // are the policy layer's), so that hang-up would fail a bare driver's test.
+    res.setHeader('connection', 'close');
     const url = new URL(req.url, 'http://emulator');
     const match = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     if (match) {
