@@ -5,6 +5,7 @@ import {
   isAbortLike,
   isStorageError,
   PermissionError,
+  parseRetryAfter,
   RateLimitedError,
   type StorageError,
   UnavailableError,
@@ -60,12 +61,10 @@ function header(error: DropboxHttpError, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Milliseconds Dropbox asked us to wait: the `Retry-After` header (seconds), else `error.retry_after`. */
+/** Milliseconds Dropbox asked us to wait: the `Retry-After` header, else `error.retry_after` (seconds). */
 export function retryAfterMs(error: DropboxHttpError): number | undefined {
-  const fromHeader = Number(header(error, 'retry-after'));
-  if (Number.isFinite(fromHeader) && fromHeader >= 0 && header(error, 'retry-after') !== undefined) {
-    return fromHeader * 1000;
-  }
+  const fromHeader = parseRetryAfter(header(error, 'retry-after') ?? null);
+  if (fromHeader !== undefined) return fromHeader;
   const body = error.error as { error?: { retry_after?: unknown } } | undefined;
   const fromBody = body?.error?.retry_after;
   return typeof fromBody === 'number' ? fromBody * 1000 : undefined;
