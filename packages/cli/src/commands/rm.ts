@@ -8,7 +8,7 @@ export const rmCommand: Command = {
   summary: 'delete a value from every driver (with a signed tombstone)',
   usage: 'rm <id> [--immutable]',
   description:
-    'Deletes mutable data <id>: a signed tombstone is written to every driver, then the value deleted; this machine will never again accept an older version of it. Deleting a mutable id that does not exist succeeds. --immutable removes the record of <id> from your zone file (a NAME_UPDATE), then deletes the bytes on the drivers unless another record still refers to them; it fails with exit code 4 when there is no such record.',
+    'Deletes mutable data <id>: a signed, versioned tombstone replaces the value on every driver and stays there (so a reader can tell a deletion from an empty provider); no reader that sees it accepts an older version again, and a later put is versioned above it. Deleting a mutable id that does not exist succeeds. --immutable removes the record of <id> from your zone file (a NAME_UPDATE), then deletes the bytes on the drivers unless another record still refers to them; it fails with exit code 4 when there is no such record.',
   options: {
     immutable: { type: 'boolean', short: 'i', description: 'delete immutable data and its zone file record' },
   },
