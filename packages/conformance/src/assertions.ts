@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { isStorageError } from '@blockstack-storage/core';
+import { bytesEqual, isStorageError } from '@blockstack-storage/core';
 
 /** Asserts that `promise` rejects with a StorageError of `code` that names `driver`. */
 export async function assertRejectsWith(
@@ -36,8 +36,4 @@ export function assertBytesEqual(actual: Uint8Array | null, expected: Uint8Array
   }
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
-    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
-  );
-}
+export { bytesEqual };

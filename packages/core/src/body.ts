@@ -115,3 +115,8 @@ export async function* fixedSizeChunks(body: Body, size: number): AsyncIterable<
   }
   if (filled > 0) yield buffer.subarray(0, filled);
 }
+
+/** Whether two byte arrays hold the same bytes. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}

@@ -15,6 +15,7 @@
  * that ends before a valid trailer is truncated. Either way the shard is treated as missing.
  */
 import { createHash } from 'node:crypto';
+import { bytesEqual } from '@blockstack-storage/core';
 
 export const FORMAT_VERSION = 1;
 const MAGIC = [0x42, 0x53, 0x45, 0x43]; // "BSEC"
@@ -72,7 +73,7 @@ export function encodeHeader(header: ShardHeader): Uint8Array {
 export function decodeHeader(bytes: Uint8Array): ShardHeader {
   if (bytes.byteLength !== HEADER_BYTES) throw new CorruptShardError('short header');
   if (MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptShardError('not an erasure shard (bad magic)');
-  if (!equalBytes(sha256(bytes.subarray(0, 36)), bytes.subarray(36))) {
+  if (!bytesEqual(sha256(bytes.subarray(0, 36)), bytes.subarray(36))) {
     throw new CorruptShardError('header checksum mismatch');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -132,7 +133,7 @@ export function openFrame(
     .update(lengthField)
     .update(rest.subarray(0, pieceEnd))
     .digest();
-  if (!equalBytes(digest, rest.subarray(pieceEnd)))
+  if (!bytesEqual(digest, rest.subarray(pieceEnd)))
     throw new CorruptShardError(`checksum mismatch in stripe ${stripe}`);
   return rest.subarray(0, pieceEnd);
 }
@@ -158,7 +159,7 @@ export function decodeTrailer(body: Uint8Array, putId: Uint8Array, shardIndex: n
   const whole = new Uint8Array(FRAME_LENGTH_BYTES + TRAILER_BODY_BYTES);
   new DataView(whole.buffer).setUint32(0, TRAILER_MARK, true);
   whole.set(body, FRAME_LENGTH_BYTES);
-  if (!equalBytes(trailerDigest(putId, shardIndex, whole.subarray(0, 48)), whole.subarray(48))) {
+  if (!bytesEqual(trailerDigest(putId, shardIndex, whole.subarray(0, 48)), whole.subarray(48))) {
     throw new CorruptShardError('trailer checksum mismatch');
   }
   const view = new DataView(whole.buffer);
@@ -208,10 +209,4 @@ function trailerDigest(putId: Uint8Array, shardIndex: number, trailer: Uint8Arra
 
 function sha256(bytes: Uint8Array): Buffer {
   return createHash('sha256').update(bytes).digest();
-}
-
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.byteLength !== b.byteLength) return false;
-  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { AbortedError, IntegrityError, UnavailableError } from '@blockstack-storage/core';
+import { AbortedError, bytesEqual, IntegrityError, UnavailableError } from '@blockstack-storage/core';
 import type { ReedSolomon } from './reed-solomon.js';
-import { equalBytes, type ShardTrailer } from './shard-format.js';
+import type { ShardTrailer } from './shard-format.js';
 import type { FrameResult, ShardReader } from './shard-reader.js';
 
 export interface ValueStreamContext {
@@ -63,7 +63,7 @@ export async function* valueStream(
           ({ trailer: t }) =>
             t.valueBytes === trailer.valueBytes &&
             t.stripeCount === trailer.stripeCount &&
-            equalBytes(t.valueSha256, trailer.valueSha256),
+            bytesEqual(t.valueSha256, trailer.valueSha256),
         );
         if (!agreed || trailer.stripeCount !== stripe || trailer.valueBytes !== valueBytes) {
           throw new IntegrityError('The shards disagree about the value they end', {
@@ -72,7 +72,7 @@ export async function* valueStream(
             hint: 'Overwrite the value.',
           });
         }
-        if (!equalBytes(hash.digest(), trailer.valueSha256)) {
+        if (!bytesEqual(hash.digest(), trailer.valueSha256)) {
           throw new IntegrityError('The rebuilt value does not match its SHA-256', {
             driver: context.driver,
             key: context.key,

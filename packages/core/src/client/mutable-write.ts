@@ -1,4 +1,4 @@
-import { readBody } from '../body.js';
+import { bytesEqual, readBody } from '../body.js';
 import type { PutResult, StorageDriver } from '../driver.js';
 import { ConflictError, ErrorCode, isStorageError, UnavailableError } from '../errors.js';
 import { type VerifiedCopy, verifyStoredBytes, versionOf } from './mutable-read.js';
@@ -146,10 +146,6 @@ export async function writeCopy(
     // Someone wrote between our read and our write: judge what is there now.
     copy = await readHeldCopy(driver, target);
   }
-}
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
 
 function urlOnly(url: string | undefined): PutResult {
