@@ -11,7 +11,15 @@ import type {
   StorageDriver,
   StoredObject,
 } from './driver.js';
-import { AbortedError, asStorageError, isStorageError, throwIfAborted, UnsupportedError } from './errors.js';
+import {
+  AbortedError,
+  asStorageError,
+  isStorageError,
+  type StorageError,
+  TooLargeError,
+  throwIfAborted,
+  UnsupportedError,
+} from './errors.js';
 import { decodeDataId, storageKey } from './keys.js';
 
 /**
@@ -44,6 +52,11 @@ export interface KeyValueBackend {
  * hashes, keeps the two namespaces apart, checks the abort signal, refuses conditional writes the
  * backend does not declare, and wraps stray errors as typed ones naming the driver and key.
  *
+ * The body a backend's `put` receives is checked as it streams: it ends with `TooLargeError` once more
+ * than `capabilities.maxObjectBytes` bytes arrive, and with `AbortedError` once the signal fires (also
+ * after the last chunk, so a backend that commits when the stream ends never commits an aborted put).
+ * A backend only has to stop and leave the old value when its stream throws.
+ *
  * Listing yields decoded data ids. Ids whose encoding had to be shortened (over ~200 escaped
  * characters, see `encodeDataId`) cannot be decoded from the key and are not listed.
  */
@@ -74,7 +87,20 @@ export function createKeyValueDriver(backend: KeyValueBackend): StorageDriver {
         key: id,
       });
     }
-    return run(id, options.signal, () => backend.put(key, body, options));
+    const context = { driver: name, key: id };
+    const limit = backend.capabilities.maxObjectBytes ?? Number.POSITIVE_INFINITY;
+    if (body instanceof Uint8Array) {
+      // Whole bytes stay whole: backends send them in one request.
+      if (body.byteLength > limit) throw tooLarge(limit, context);
+      return run(id, options.signal, () => backend.put(key, body, options));
+    }
+    const checked = checkedUpload(body, limit, options.signal, context);
+    // An SDK consuming the stream may wrap what it throws; the check's own error is the one to report.
+    return run(id, options.signal, () =>
+      backend.put(key, checked.body, options).catch((error: unknown) => {
+        throw checked.failure() ?? error;
+      }),
+    );
   };
   const get = async (kind: DataKind, id: string, options: GetOptions = {}) => {
     const key = storageKey(kind, id, name);
@@ -128,6 +154,44 @@ export function createKeyValueDriver(backend: KeyValueBackend): StorageDriver {
     driver.getUrl = (url, options) => backend.getUrl!(url, options);
   }
   return driver;
+}
+
+/**
+ * Streams `body` on, stopping with `TooLargeError` past `limit` bytes and with `AbortedError` once
+ * `signal` fires. `failure()` is the error the check raised, if it raised one.
+ */
+function checkedUpload(
+  body: AsyncIterable<Uint8Array>,
+  limit: number,
+  signal: AbortSignal | undefined,
+  context: { driver: string; key: string },
+): { body: AsyncIterable<Uint8Array>; failure: () => StorageError | undefined } {
+  let failure: StorageError | undefined;
+  const fail = (error: StorageError): never => {
+    failure = error;
+    throw error;
+  };
+  const abortIfSignalled = () => {
+    if (signal?.aborted) fail(new AbortedError('Put aborted', { ...context, cause: signal.reason }));
+  };
+  async function* chunks(): AsyncIterable<Uint8Array> {
+    let size = 0;
+    for await (const chunk of body) {
+      abortIfSignalled();
+      size += chunk.byteLength;
+      if (size > limit) fail(tooLarge(limit, context));
+      yield chunk;
+    }
+    abortIfSignalled();
+  }
+  return { body: chunks(), failure: () => failure };
+}
+
+function tooLarge(limit: number, context: { driver: string; key: string }): TooLargeError {
+  return new TooLargeError(`Value exceeds the ${limit}-byte limit of this driver`, {
+    ...context,
+    hint: 'Store a smaller value, or split it into several.',
+  });
 }
 
 /**

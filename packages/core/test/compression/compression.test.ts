@@ -9,7 +9,7 @@ import {
   isStorageError,
   looksLikeZlib,
   readBody,
-} from '../../src/index.js';
+} from '../../src/driver-kit.js';
 
 async function* chunked(bytes: Uint8Array, size: number): AsyncIterable<Uint8Array> {
   for (let i = 0; i < bytes.byteLength; i += size) yield bytes.subarray(i, i + size);

@@ -2,12 +2,12 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRetryAfter } from '../../src/driver-kit.js';
 import {
   bytesToStream,
   ErrorCode,
   httpGet,
   isStorageError,
-  parseRetryAfter,
   type RateLimitedError,
   readUrl,
   type StorageDriver,

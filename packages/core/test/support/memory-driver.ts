@@ -4,7 +4,7 @@ import {
   createKeyValueDriver,
   type DriverCapabilities,
   type StorageDriver,
-} from '../../src/index.js';
+} from '../../src/driver-kit.js';
 
 export interface MemoryDriverOptions {
   name?: string;

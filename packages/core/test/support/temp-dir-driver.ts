@@ -7,7 +7,7 @@ import {
   createKeyValueDriver,
   type DriverCapabilities,
   type StorageDriver,
-} from '../../src/index.js';
+} from '../../src/driver-kit.js';
 
 export interface TempDirDriverOptions {
   name?: string;
