@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { bytesEqual, isStorageError } from '@blockstack-storage/core';
+import { bytesEqual, isStorageError } from '@blockstack-storage/core/driver';
 
 /** Asserts that `promise` rejects with a StorageError of `code` that names `driver`. */
 export async function assertRejectsWith(

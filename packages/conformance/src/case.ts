@@ -1,4 +1,4 @@
-import type { StorageDriver } from '@blockstack-storage/core';
+import type { StorageDriver } from '@blockstack-storage/core/driver';
 
 /** What a case returns when it does not apply to the driver: the runner shows it skipped, with `skipped` as the reason. */
 export interface ConformanceSkip {

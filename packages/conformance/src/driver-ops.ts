@@ -5,7 +5,7 @@ import {
   readBody,
   type StorageDriver,
   type StoredObject,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { assertRejectsWith } from './assertions.js';
 import { sha256Hex } from './bytes.js';
 import { type ConformanceSkip, skip } from './case.js';

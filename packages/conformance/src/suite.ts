@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { StorageDriver } from '@blockstack-storage/core';
+import type { StorageDriver } from '@blockstack-storage/core/driver';
 import { conformanceCases } from './cases.js';
 
 /** The parts of a test runner the suite needs: vitest, jest and node:test (via a shim) all fit. */

@@ -8,7 +8,7 @@ import {
   type StorageDriver,
   type StoredObject,
   UnsupportedError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { describe, expect, it, vi } from 'vitest';
 import { type ConformanceCase, conformanceCases, runConformanceSuite, type TestApi } from '../src/index.js';
 

@@ -1,10 +1,10 @@
 import {
-  AbortedError,
   type Body,
   bodyChunks,
   bytesToStream,
   concatBytes,
   type DataKind,
+  delay,
   type GetOptions,
   type ListOptions,
   type OperationOptions,
@@ -15,8 +15,9 @@ import {
   type StorageDriver,
   type StoredObject,
   TimeoutError,
+  throwIfAborted,
   UnavailableError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import {
   type ChaosOperation,
   type Fault,
@@ -150,16 +151,16 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
             ? fault.ms
             : fault.ms.min + Math.floor(decision.random() * (fault.ms.max - fault.ms.min + 1));
         report(decision, `${ms} ms`);
-        await sleep(ms, signal, name, key);
+        await delay(ms, signal, { driver: name, key });
         return;
       }
       case 'hang':
         report(decision);
-        await sleep(Number.POSITIVE_INFINITY, signal, name, key);
+        await delay(Number.POSITIVE_INFINITY, signal, { driver: name, key });
         return;
       case 'timeout':
         report(decision);
-        await sleep(fault.afterMs ?? 0, signal, name, key);
+        await delay(fault.afterMs ?? 0, signal, { driver: name, key });
         throw new TimeoutError('Injected timeout: the provider did not answer in time', {
           driver: name,
           key,
@@ -196,7 +197,7 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
     }
     if (decision?.fault.kind === 'lostWrite' && (await conditionHolds(kind, key, opts))) {
       report(decision, 'acknowledged, not stored');
-      if (opts.signal?.aborted) throw new AbortedError('Operation aborted', { driver: name, key });
+      throwIfAborted(opts.signal, { driver: name, key });
       if (!(body instanceof Uint8Array) && bytes === undefined) for await (const _ of body) void _;
       const url = kind === 'mutable' ? inner.mutableUrl?.(key) : undefined;
       // A driver with conditional writes returns an etag from every put. This one matches no stored
@@ -367,23 +368,6 @@ function makeError(fault: Extract<Fault, { kind: 'error' }>, context: FaultConte
   return fault.retryable === false
     ? new PermissionError(`Injected permanent failure of ${context.operation}`, options)
     : new UnavailableError(`Injected transient failure of ${context.operation}`, options);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined, driver: string, key: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const aborted = () => new AbortedError('Operation aborted', { driver, key, cause: signal?.reason });
-    if (signal?.aborted) return reject(aborted());
-    const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
-    function done() {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }
-    function onAbort() {
-      clearTimeout(timer);
-      reject(aborted());
-    }
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function collect(body: Body): Promise<Uint8Array> {

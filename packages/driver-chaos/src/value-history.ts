@@ -1,4 +1,4 @@
-import type { DataKind } from '@blockstack-storage/core';
+import type { DataKind } from '@blockstack-storage/core/driver';
 
 /** A value once stored, with the etag the provider gave it (when it gave one). */
 export interface PastValue {

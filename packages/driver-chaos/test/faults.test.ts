@@ -4,7 +4,7 @@ import {
   readBody,
   type StorageDriver,
   type StoredObject,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { describe, expect, it } from 'vitest';
 import { type ChaosDriver, createChaosDriver, type FaultRule } from '../src/index.js';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readBody } from '@blockstack-storage/core';
+import { readBody } from '@blockstack-storage/core/driver';
 import { createDiskDriver } from '../dist/index.js';
 
 const root = await mkdtemp(join(tmpdir(), 'bss-disk-bench-'));

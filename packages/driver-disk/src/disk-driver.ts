@@ -4,7 +4,6 @@ import { lstat, mkdir, open, opendir, readdir, rename, rm, stat, unlink } from '
 import { homedir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import {
-  AbortedError,
   acquireFileLock,
   type Body,
   bodyChunks,
@@ -23,9 +22,8 @@ import {
   type StorageDriver,
   type StoredObject,
   syncDirectory,
-  TooLargeError,
   UnavailableError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 
 export interface DiskDriverOptions {
   /** Directory that holds `mutable/` and `immutable/`. Default `~/.blockstack/storage-disk`. */
@@ -192,7 +190,6 @@ class DiskBackend implements KeyValueBackend {
     await this.ready();
     const target = this.pathOf(key);
     const temp = join(this.root, TEMP_DIR, `${process.pid}-${randomBytes(8).toString('hex')}`);
-    const limit = this.capabilities.maxObjectBytes ?? Number.POSITIVE_INFINITY;
     const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600).catch(
       (error) => {
         throw mapFsError(error, temp);
@@ -200,17 +197,9 @@ class DiskBackend implements KeyValueBackend {
     );
     let renamed = false;
     try {
-      let written = 0;
-      for await (const chunk of bodyChunks(body)) {
-        if (options.signal?.aborted)
-          throw new AbortedError('Put aborted', { driver: this.name, cause: options.signal.reason });
-        written += chunk.byteLength;
-        if (written > limit)
-          throw new TooLargeError(`Value exceeds the ${limit}-byte limit`, { driver: this.name });
-        await handle.write(chunk);
-      }
-      if (options.signal?.aborted)
-        throw new AbortedError('Put aborted', { driver: this.name, cause: options.signal.reason });
+      // createKeyValueDriver ends this stream on an abort or past maxObjectBytes, so the rename below
+      // only happens for a whole value within the limit.
+      for await (const chunk of bodyChunks(body)) await handle.write(chunk);
       if (this.fsync) await handle.sync();
       // The etag is read from the handle before the rename: once renamed, another writer may replace it.
       const etag = etagOf(await handle.stat({ bigint: true }));

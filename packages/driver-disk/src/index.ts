@@ -1,4 +1,4 @@
-import type { DriverModule } from '@blockstack-storage/core';
+import type { DriverModule } from '@blockstack-storage/core/driver';
 import { createDiskDriverFromConfig, DISK_DRIVER_NAME } from './disk-driver.js';
 
 export {

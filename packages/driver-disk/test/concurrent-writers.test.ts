@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDataId } from '@blockstack-storage/core';
+import { encodeDataId } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReplicas } from './support/replicas.js';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeDataId, readBody } from '@blockstack-storage/core';
+import { encodeDataId, readBody } from '@blockstack-storage/core/driver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiskDriver } from '../src/index.js';
 

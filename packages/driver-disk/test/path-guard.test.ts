@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { describe, expect, it } from 'vitest';
 import { pathInRoot } from '../src/disk-driver.js';
 

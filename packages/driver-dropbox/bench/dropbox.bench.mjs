@@ -2,7 +2,7 @@
 // Run after a build: `pnpm --filter @blockstack-storage/driver-dropbox build && pnpm --filter @blockstack-storage/driver-dropbox bench`.
 // Not a test: it prints a table and never fails on speed.
 import { performance } from 'node:perf_hooks';
-import { readBody } from '@blockstack-storage/core';
+import { readBody } from '@blockstack-storage/core/driver';
 import { Dropbox } from 'dropbox';
 import { createDropboxDriver } from '../dist/index.js';
 import { startLocalDropboxServer } from '../dist/testing/index.js';

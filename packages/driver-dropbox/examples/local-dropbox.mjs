@@ -1,6 +1,6 @@
 // Runs without a Dropbox account: the driver against the local Dropbox API server this package ships.
 // After a build: `node examples/local-dropbox.mjs`.
-import { readBody } from '@blockstack-storage/core';
+import { readBody } from '@blockstack-storage/core/driver';
 import { createDropboxDriver } from '@blockstack-storage/driver-dropbox';
 import { startLocalDropboxServer } from '@blockstack-storage/driver-dropbox/testing';
 

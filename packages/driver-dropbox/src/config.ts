@@ -1,4 +1,8 @@
-import { ConfigurationError, type DriverFactoryContext, type StorageDriver } from '@blockstack-storage/core';
+import {
+  ConfigurationError,
+  type DriverFactoryContext,
+  type StorageDriver,
+} from '@blockstack-storage/core/driver';
 import { createDropboxDriver, DROPBOX_DRIVER_NAME, type DropboxDriverOptions } from './dropbox-driver.js';
 
 /** Environment variables read when the matching `[dropbox]` key is absent (keeps secrets out of config files). */

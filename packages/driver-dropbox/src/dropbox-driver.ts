@@ -14,7 +14,7 @@ import {
   type StorageDriver,
   type StoredObject,
   TooLargeError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import type { files } from 'dropbox';
 import { DropboxClient, type DropboxCredentials } from './dropbox-client.js';
 import { hasSummary, toStorageError } from './dropbox-errors.js';

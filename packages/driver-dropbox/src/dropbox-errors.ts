@@ -9,7 +9,7 @@ import {
   RateLimitedError,
   type StorageError,
   UnavailableError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 
 /** The shape of the SDK's `DropboxResponseError` (checked structurally: it may come from another copy). */
 export interface DropboxHttpError {

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@blockstack-storage/core';
+import { ConfigurationError } from '@blockstack-storage/core/driver';
 
 /** The folder the driver keeps its data in when `root` is not configured (the 2017 driver's choice). */
 export const DEFAULT_DROPBOX_ROOT = '/blockstack';

@@ -1,4 +1,4 @@
-import type { DriverModule } from '@blockstack-storage/core';
+import type { DriverModule } from '@blockstack-storage/core/driver';
 import { createDropboxDriverFromConfig } from './config.js';
 import { DROPBOX_DRIVER_NAME } from './dropbox-driver.js';
 

@@ -1,4 +1,4 @@
-import { type Body, concatBytes } from '@blockstack-storage/core';
+import { type Body, concatBytes } from '@blockstack-storage/core/driver';
 
 /**
  * Cuts a body into pieces of exactly `size` bytes (the last may be shorter; an empty body gives

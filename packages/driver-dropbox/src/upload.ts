@@ -1,4 +1,4 @@
-import { type Body, TooLargeError, throwIfAborted } from '@blockstack-storage/core';
+import { type Body, TooLargeError, throwIfAborted } from '@blockstack-storage/core/driver';
 import type { files } from 'dropbox';
 import { dropboxContentHash } from './content-hash.js';
 import type { DropboxClient } from './dropbox-client.js';

@@ -1,5 +1,5 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { ErrorCode, isStorageError, looksLikeZlib, readBody } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, looksLikeZlib, readBody } from '@blockstack-storage/core/driver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDropboxDriver } from '../src/index.js';
 import type { LocalDropboxServer } from '../src/testing/index.js';

@@ -1,4 +1,4 @@
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { describe, expect, it } from 'vitest';
 import dropboxModule, { createDropboxDriverFromConfig } from '../src/index.js';
 

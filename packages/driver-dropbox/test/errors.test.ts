@@ -1,4 +1,4 @@
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { DropboxResponseError } from 'dropbox';
 import { describe, expect, it } from 'vitest';
 import { toStorageError } from '../src/dropbox-errors.js';

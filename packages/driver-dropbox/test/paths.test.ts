@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@blockstack-storage/core';
+import { ConfigurationError } from '@blockstack-storage/core/driver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keyToPath, normalizeRoot } from '../src/dropbox-paths.js';
 import type { LocalDropboxServer } from '../src/testing/index.js';

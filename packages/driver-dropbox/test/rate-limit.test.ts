@@ -1,4 +1,5 @@
-import { ErrorCode, isStorageError, RateLimitedError, withDriverPolicy } from '@blockstack-storage/core';
+import { withDriverPolicy } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, RateLimitedError } from '@blockstack-storage/core/driver';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalDropboxServer } from '../src/testing/index.js';
 import { localDriver, readText, rejection, text } from './support/local-driver.js';

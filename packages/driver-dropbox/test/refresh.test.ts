@@ -1,4 +1,4 @@
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDropboxDriver } from '../src/index.js';
 import type { LocalDropboxServer } from '../src/testing/index.js';

@@ -5,13 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import {
   ErrorCode,
   isStorageError,
   RateLimitedError,
   type StorageDriver,
-  withDriverPolicy,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDropboxDriver } from '../src/index.js';
 import { rejection, text } from './support/local-driver.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalDropboxServer } from '../src/testing/index.js';
 import { localDriver, rejection } from './support/local-driver.js';

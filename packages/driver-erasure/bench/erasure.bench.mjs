@@ -2,7 +2,7 @@
 // the raw Reed-Solomon encode of the same bytes in the same run. Run `pnpm build` first.
 // Usage: node bench/erasure.bench.mjs [reps]
 import { patternBytes as pattern } from '@blockstack-storage/conformance';
-import { readBody } from '@blockstack-storage/core';
+import { readBody } from '@blockstack-storage/core/driver';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { createWasmReedSolomonBinding } from '@shelby-protocol/reed-solomon';
 import { createErasureDriver, ReedSolomon } from '../dist/index.js';

@@ -1,4 +1,4 @@
-import type { DriverCapabilities, StorageDriver } from '@blockstack-storage/core';
+import type { DriverCapabilities, StorageDriver } from '@blockstack-storage/core/driver';
 import { shardObjectBytes } from './shard-format.js';
 
 /**

@@ -23,7 +23,7 @@ import {
   UnsupportedError,
   validateDataId,
   validateHash,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { ByteReader, TruncatedError } from './byte-reader.js';
 import { deriveCapabilities, largestValueFor } from './capabilities.js';
 import { KeyLock } from './key-lock.js';

@@ -15,7 +15,7 @@
  * that ends before a valid trailer is truncated. Either way the shard is treated as missing.
  */
 import { createHash } from 'node:crypto';
-import { bytesEqual } from '@blockstack-storage/core';
+import { bytesEqual } from '@blockstack-storage/core/driver';
 
 export const FORMAT_VERSION = 1;
 const MAGIC = [0x42, 0x53, 0x45, 0x43]; // "BSEC"

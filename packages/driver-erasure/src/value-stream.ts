@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AbortedError, bytesEqual, IntegrityError, UnavailableError } from '@blockstack-storage/core';
+import { AbortedError, bytesEqual, IntegrityError, UnavailableError } from '@blockstack-storage/core/driver';
 import type { ReedSolomon } from './reed-solomon.js';
 import type { ShardTrailer } from './shard-format.js';
 import type { FrameResult, ShardReader } from './shard-reader.js';

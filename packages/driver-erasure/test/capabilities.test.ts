@@ -1,5 +1,5 @@
 import { assertRejectsWith } from '@blockstack-storage/conformance';
-import { ErrorCode, isStorageError, type StorageDriver } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, type StorageDriver } from '@blockstack-storage/core/driver';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { describe, expect, it } from 'vitest';
 import { createErasureDriver, shardObjectBytes } from '../src/index.js';

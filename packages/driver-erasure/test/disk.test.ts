@@ -2,7 +2,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runConformanceSuite } from '@blockstack-storage/conformance';
-import { readBody } from '@blockstack-storage/core';
+import { readBody } from '@blockstack-storage/core/driver';
 import { createDiskDriver } from '@blockstack-storage/driver-disk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createErasureDriver } from '../src/index.js';

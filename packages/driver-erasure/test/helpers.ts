@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { patternBytes } from '@blockstack-storage/conformance';
-import { readBody, type StorageDriver } from '@blockstack-storage/core';
+import { readBody, type StorageDriver } from '@blockstack-storage/core/driver';
 import { type ChaosDriver, createChaosDriver } from '@blockstack-storage/driver-chaos';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { createErasureDriver, type ErasureDriverOptions } from '../src/index.js';

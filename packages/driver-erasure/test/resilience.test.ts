@@ -1,5 +1,5 @@
 import { assertRejectsWith } from '@blockstack-storage/conformance';
-import { ErrorCode, isStorageError, readBody } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, readBody } from '@blockstack-storage/core/driver';
 import { describe, expect, it } from 'vitest';
 import { HEADER_BYTES } from '../src/shard-format.js';
 import {

@@ -3,7 +3,7 @@
 // The driver and raw runs are interleaved so drift on a shared machine hits both alike.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { readBody } from '@blockstack-storage/core';
+import { readBody } from '@blockstack-storage/core/driver';
 import { Storage } from '@google-cloud/storage';
 import { createGcsDriver, DEFAULT_RESUMABLE_THRESHOLD } from '../dist/index.js';
 import { startGcsEmulator } from '../test/emulator/launch.mjs';

@@ -14,7 +14,7 @@ import {
   type PutResult,
   type StoredObject,
   throwIfAborted,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import type { Bucket, Storage } from '@google-cloud/storage';
 import { COMPRESSED_ENCODING, isCompressedResponse } from './compression.js';
 import { mapGcsError, statusOf } from './gcs-errors.js';
@@ -68,7 +68,7 @@ export class GcsBackend implements KeyValueBackend {
     } catch (error) {
       throw this.fail(error, 'init');
     }
-    if (options.signal?.aborted) throw new AbortedError('Operation aborted', { driver: this.name });
+    throwIfAborted(options.signal, { driver: this.name });
   }
 
   async put(key: string, body: Body, options: PutOptions): Promise<PutResult> {
@@ -157,7 +157,7 @@ export class GcsBackend implements KeyValueBackend {
     const base = this.options.prefix;
     let pageToken: string | undefined;
     do {
-      if (options.signal?.aborted) throw new AbortedError('Listing aborted', { driver: this.name });
+      throwIfAborted(options.signal, { driver: this.name });
       const query = { prefix: base + prefix, autoPaginate: false, maxResults: 1000, pageToken };
       let files: Array<{ name: string }>;
       let next: unknown;

@@ -5,7 +5,7 @@ import {
   createKeyValueDriver,
   type DriverFactoryContext,
   type StorageDriver,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { Storage } from '@google-cloud/storage';
 import { GcsBackend } from './gcs-backend.js';
 import { normalizePrefix } from './object-names.js';

@@ -10,7 +10,7 @@ import {
   RateLimitedError,
   type StorageError,
   UnavailableError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 
 /** Where an SDK error happened, for the typed error's message. */
 export interface GcsErrorContext {

@@ -1,4 +1,4 @@
-import type { DriverModule } from '@blockstack-storage/core';
+import type { DriverModule } from '@blockstack-storage/core/driver';
 import { createGcsDriverFromConfig, GCS_DRIVER_NAME } from './gcs-driver.js';
 
 export { COMPRESSED_ENCODING, COMPRESSION_METADATA_KEY, COMPRESSION_METADATA_VALUE } from './compression.js';

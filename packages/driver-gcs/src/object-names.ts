@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@blockstack-storage/core';
+import { ConfigurationError } from '@blockstack-storage/core/driver';
 
 /** GCS object names are at most 1024 bytes of UTF-8. */
 export const MAX_OBJECT_NAME_BYTES = 1024;

@@ -1,5 +1,11 @@
 import type { Writable } from 'node:stream';
-import { AbortedError, type Body, bodyChunks, concatBytes, throwIfAborted } from '@blockstack-storage/core';
+import {
+  AbortedError,
+  type Body,
+  bodyChunks,
+  concatBytes,
+  throwIfAborted,
+} from '@blockstack-storage/core/driver';
 import type { CreateWriteStreamOptions, File } from '@google-cloud/storage';
 import { COMPRESSION_METADATA_KEY, COMPRESSION_METADATA_VALUE } from './compression.js';
 

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { describe, expect, it } from 'vitest';
 import gcsModule, { createGcsDriverFromConfig, MAX_PREFIX_BYTES } from '../src/index.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { patternBytes } from '@blockstack-storage/conformance';
-import { readBody, type StorageDriver } from '@blockstack-storage/core';
+import { readBody, type StorageDriver } from '@blockstack-storage/core/driver';
 import { expect, it } from 'vitest';
 import {
   createGcsDriver,

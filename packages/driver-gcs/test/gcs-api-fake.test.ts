@@ -14,13 +14,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertRejectsWith, patternBytes, streamPattern } from '@blockstack-storage/conformance';
-import {
-  ErrorCode,
-  isStorageError,
-  type RateLimitedError,
-  readBody,
-  withDriverPolicy,
-} from '@blockstack-storage/core';
+import { withDriverPolicy } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, type RateLimitedError, readBody } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGcsDriver, createGcsDriverFromConfig, type UploadKind } from '../src/index.js';
 import { apiError, FakeGcsApi } from './fake-gcs-api.js';

@@ -3,7 +3,9 @@
  * gone) and core's policy layer adds its `retries`. Counted against a local server on 127.0.0.1 that
  * answers every request like the JSON API does when it is failing: 503 (or 429 with Retry-After).
  */
-import { ErrorCode, isStorageError, RateLimitedError, withDriverPolicy } from '@blockstack-storage/core';
+
+import { withDriverPolicy } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, RateLimitedError } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGcsDriver, createGcsDriverFromConfig } from '../src/index.js';
 import { apiError, FakeGcsApi } from './fake-gcs-api.js';

@@ -1,4 +1,4 @@
-import { AbortedError } from '@blockstack-storage/core';
+import { AbortedError } from '@blockstack-storage/core/driver';
 import { S3_DRIVER_NAME } from './config.js';
 
 /** The AbortedError for `signal`, naming the driver and key. */

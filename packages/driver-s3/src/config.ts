@@ -1,4 +1,4 @@
-import { ConfigurationError, type DriverFactoryContext } from '@blockstack-storage/core';
+import { ConfigurationError, type DriverFactoryContext } from '@blockstack-storage/core/driver';
 import { MAX_PREFIX_BYTES, MIN_PART_BYTES, MiB, type S3DriverOptions } from './options.js';
 
 export const S3_DRIVER_NAME = 's3';

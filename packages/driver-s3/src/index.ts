@@ -1,4 +1,4 @@
-import type { DriverModule } from '@blockstack-storage/core';
+import type { DriverModule } from '@blockstack-storage/core/driver';
 import { S3_CONFIG_KEYS, S3_DRIVER_NAME } from './config.js';
 import { createS3DriverFromConfig } from './s3-driver.js';
 

@@ -6,7 +6,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { AbortedError, TooLargeError, throwIfAborted } from '@blockstack-storage/core';
+import { AbortedError, TooLargeError, throwIfAborted } from '@blockstack-storage/core/driver';
 import { raceAbort } from './abortable.js';
 import { S3_DRIVER_NAME } from './config.js';
 

@@ -30,7 +30,8 @@ import {
   type PutOptions,
   type PutResult,
   type StoredObject,
-} from '@blockstack-storage/core';
+  throwIfAborted,
+} from '@blockstack-storage/core/driver';
 import { raceAbort } from './abortable.js';
 import {
   COMPRESSED_CONTENT_ENCODING,
@@ -466,7 +467,7 @@ export class S3Backend implements KeyValueBackend {
     await this.init(options);
     let token: string | undefined;
     do {
-      abortCheck(options.signal, undefined);
+      throwIfAborted(options.signal, { driver: S3_DRIVER_NAME });
       let page: ListObjectsV2CommandOutput;
       try {
         page = await this.client.send(
@@ -510,11 +511,6 @@ async function* slices(bytes: Uint8Array, size: number): AsyncIterable<Uint8Arra
 function normalizePrefix(prefix: string | undefined): string {
   if (!prefix) return '';
   return prefix.endsWith('/') ? prefix : `${prefix}/`;
-}
-
-function abortCheck(signal: AbortSignal | undefined, key: string | undefined): void {
-  if (signal?.aborted)
-    throw new AbortedError('Operation aborted', { driver: S3_DRIVER_NAME, key, cause: signal.reason });
 }
 
 /** HTTP 500 (not a 503 throttle): the server failed this request; its outcome is unknown. */

@@ -2,7 +2,7 @@ import {
   createKeyValueDriver,
   type DriverFactoryContext,
   type StorageDriver,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { parseS3Config } from './config.js';
 import type { S3DriverOptions } from './options.js';
 import { S3Backend } from './s3-backend.js';

@@ -10,7 +10,7 @@ import {
   type StorageError,
   TooLargeError,
   UnavailableError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { S3_DRIVER_NAME } from './config.js';
 
 /** Where an S3 error happened, for the typed error's message. */

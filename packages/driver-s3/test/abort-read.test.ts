@@ -1,5 +1,5 @@
 import { patternBytes } from '@blockstack-storage/conformance';
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { afterAll, expect, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { describeWithS3, rawClient, removeBucket, testBucketName, testOptions } from './s3-server.js';

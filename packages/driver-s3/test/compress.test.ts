@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inflateSync } from 'node:zlib';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { SAMPLE_ZONE_FILE, streamPattern } from '@blockstack-storage/conformance';
-import { readBody, type StorageDriver, storageKey } from '@blockstack-storage/core';
+import { readBody, type StorageDriver, storageKey } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { COMPRESSION_METADATA_KEY, createS3Driver } from '../src/index.js';
 import { describeWithS3, rawClient, removeBucket, testBucketName, testOptions } from './s3-server.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assertRejectsWith, patternBytes } from '@blockstack-storage/conformance';
-import { ErrorCode, readBody, type StorageDriver } from '@blockstack-storage/core';
+import { ErrorCode, readBody, type StorageDriver } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { recordingClient } from './recording-client.js';

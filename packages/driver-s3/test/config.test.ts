@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { ErrorCode, isStorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
 import { describe, expect, it } from 'vitest';
 import s3DriverModule, { createS3Driver, parseS3Config } from '../src/index.js';
 

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { assertRejectsWith } from '@blockstack-storage/conformance';
-import { ErrorCode, isStorageError, type StorageError } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, type StorageError } from '@blockstack-storage/core/driver';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createS3Driver, mapS3Error } from '../src/index.js';
 import {

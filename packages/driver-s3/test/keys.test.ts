@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ODD_DATA_IDS } from '@blockstack-storage/conformance';
-import { ErrorCode, isStorageError, MAX_DATA_ID_BYTES, readBody, storageKey } from '@blockstack-storage/core';
+import {
+  ErrorCode,
+  isStorageError,
+  MAX_DATA_ID_BYTES,
+  readBody,
+  storageKey,
+} from '@blockstack-storage/core/driver';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   createS3Driver,

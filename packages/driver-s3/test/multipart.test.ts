@@ -7,7 +7,7 @@ import {
   readBody,
   type StorageDriver,
   storageKey,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { recordingClient } from './recording-client.js';

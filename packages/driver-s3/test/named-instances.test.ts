@@ -3,13 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import {
-  ErrorCode,
-  encodeDataId,
-  isStorageError,
-  openStorage,
-  type StorageClient,
-} from '@blockstack-storage/core';
+import { openStorage, type StorageClient } from '@blockstack-storage/core';
+import { ErrorCode, encodeDataId, isStorageError } from '@blockstack-storage/core/driver';
 import diskDriverModule from '@blockstack-storage/driver-disk';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import s3DriverModule from '../src/index.js';

@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { readBody, type StorageDriver, storageKey } from '@blockstack-storage/core';
+import { readBody, type StorageDriver, storageKey } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { recordingClient } from './recording-client.js';

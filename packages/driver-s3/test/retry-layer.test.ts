@@ -5,13 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { withDriverPolicy } from '@blockstack-storage/core';
 import {
   ErrorCode,
   isStorageError,
   RateLimitedError,
   type StorageError,
-  withDriverPolicy,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createS3Driver, parseS3Config } from '../src/index.js';
 

@@ -1,10 +1,5 @@
-import {
-  ErrorCode,
-  isStorageError,
-  readBody,
-  type StorageError,
-  withDriverPolicy,
-} from '@blockstack-storage/core';
+import { withDriverPolicy } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, readBody, type StorageError } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createS3Driver } from '../src/index.js';
 import { type InjectedFault, startFaultProxy } from './fault-proxy.js';

@@ -1,4 +1,4 @@
-import type { DriverModule } from '@blockstack-storage/core';
+import type { DriverModule } from '@blockstack-storage/core/driver';
 import { createSkeletonDriverFromConfig, SKELETON_DRIVER_NAME } from './skeleton-driver.js';
 
 export {

@@ -23,6 +23,8 @@
  * - Confidentiality: the core encrypts unless the user marked the datum public.
  * - Per-key monotonic reads: the core remembers versions and refuses to go backwards.
  * - Replication, retries, timeouts and the caller's abort signal at the start of each operation.
+ * - While a put streams: the body you receive throws `AbortedError` once the signal fires and
+ *   `TooLargeError` past `capabilities.maxObjectBytes` (`createKeyValueDriver` checks both).
  * - Key safety: keys reach you validated and encoded (`[a-z0-9_.~/-]`, at most ~270 characters,
  *   case-insensitive-safe, no `..`), so you can use them as paths or object names as they are.
  *
@@ -45,7 +47,6 @@
  * suite as shipped: replace the `Map` with calls to your provider.
  */
 import {
-  AbortedError,
   type Body,
   bodyChunks,
   bytesToStream,
@@ -60,8 +61,7 @@ import {
   type PutResult,
   type StorageDriver,
   type StoredObject,
-  TooLargeError,
-} from '@blockstack-storage/core';
+} from '@blockstack-storage/core/driver';
 
 /** The name users put in `storage_drivers` to select this driver. */
 export const SKELETON_DRIVER_NAME = 'skeleton';
@@ -125,19 +125,16 @@ class SkeletonBackend implements KeyValueBackend {
   /**
    * `put_*_handler`: store the whole body under `key`, atomically. Here the chunks are collected
    * and only then swapped in, so an abort or error mid-stream leaves the old value.
+   * `createKeyValueDriver` checks the size limit and the abort signal as the body streams: the loop
+   * below just stops when the stream throws, before anything is swapped in.
    */
   async put(key: string, body: Body, options: PutOptions): Promise<PutResult> {
-    const limit = this.capabilities.maxObjectBytes ?? Number.POSITIVE_INFINITY;
     const chunks: Uint8Array[] = [];
     let size = 0;
     for await (const chunk of bodyChunks(body)) {
-      if (options.signal?.aborted) throw new AbortedError('Put aborted', { driver: this.name });
       size += chunk.byteLength;
-      if (size > limit)
-        throw new TooLargeError(`Value exceeds the ${limit}-byte limit`, { driver: this.name });
       chunks.push(chunk.slice()); // copy: the caller may reuse its buffers
     }
-    if (options.signal?.aborted) throw new AbortedError('Put aborted', { driver: this.name });
     // Conditional writes are checked at commit time, where a real provider checks them too.
     const current = this.values.get(key);
     if (options.ifNoneMatch === '*' && current) {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type DataKind, ErrorCode, readBody } from '@blockstack-storage/core';
+import { type DataKind, ErrorCode, readBody } from '@blockstack-storage/core/driver';
 import { assertBytesEqual, assertRejectsWith } from '../assertions.js';
 import { MiB, patternBytes, randomTag, sha256Hex } from '../bytes.js';
 import type { AddCase } from '../case.js';

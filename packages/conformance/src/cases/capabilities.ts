@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ErrorCode, isStorageError, readBody, type StorageDriver } from '@blockstack-storage/core';
+import { ErrorCode, isStorageError, readBody, type StorageDriver } from '@blockstack-storage/core/driver';
 import { assertBytesEqual, assertRejectsWith } from '../assertions.js';
 import { MiB, patternBytes, randomTag, sha256Hex } from '../bytes.js';
 import { type AddCase, type ConformanceSkip, skip } from '../case.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import type { DataKind } from '@blockstack-storage/core';
+import type { DataKind } from '@blockstack-storage/core/driver';
 import { assertBytesEqual } from '../assertions.js';
 import { MiB, patternBytes, streamPattern } from '../bytes.js';
 import { type AddCase, skip } from '../case.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type DataKind, ErrorCode } from '@blockstack-storage/core';
+import { type DataKind, ErrorCode } from '@blockstack-storage/core/driver';
 import { assertBytesEqual, assertRejectsWith, bytesEqual } from '../assertions.js';
 import { randomTag, sha256Hex } from '../bytes.js';
 import type { AddCase } from '../case.js';

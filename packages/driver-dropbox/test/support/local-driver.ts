@@ -1,4 +1,4 @@
-import type { StorageDriver } from '@blockstack-storage/core';
+import type { StorageDriver } from '@blockstack-storage/core/driver';
 import { createDropboxDriver, type DropboxDriverOptions } from '../../src/index.js';
 import { type LocalDropboxServer, startLocalDropboxServer } from '../../src/testing/index.js';
 
