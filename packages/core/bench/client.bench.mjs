@@ -16,7 +16,8 @@ const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 500);
 
 let core;
 try {
-  core = await import('../dist/index.js');
+  // The main entry for people who store data, the driver entry for the driver the bench builds.
+  core = { ...(await import('../dist/index.js')), ...(await import('../dist/driver-kit.js')) };
 } catch (error) {
   console.error('Build the package first (pnpm build in packages/core):', error.message);
   process.exit(1);
@@ -184,8 +185,9 @@ try {
           const key = `k${i % 4}`;
           const report = await coordinator.put('mutable', key, value);
           if (!report.ok) throw new Error('put failed');
-          for await (const outcome of coordinator.readEach('mutable', key)) {
-            if (outcome.status === 'found') break;
+          // Sources in configured order; stop at the first that holds a copy.
+          for (const source of coordinator.sources('mutable', key)) {
+            if ((await source.fetch()) !== null) break;
           }
         }),
       );

@@ -1,3 +1,4 @@
+import type { ReadPolicy } from '../config/index.js';
 import { type MutableEnvelope, verifyMutableEnvelope, verifyTombstone } from '../envelope/index.js';
 import {
   asStorageError,
@@ -7,15 +8,9 @@ import {
   StaleDataError,
   UnavailableError,
 } from '../errors.js';
-import type { VersionEntry } from '../version-cache/index.js';
+import type { CopySource } from '../replication/index.js';
+import type { VersionCache, VersionEntry } from '../version-cache/index.js';
 import type { CopyReport } from './results.js';
-
-/** One place a copy can be read from: a driver, or a published URL. */
-export interface CopySource {
-  name: string;
-  /** @returns the stored bytes, or `null` when absent. */
-  fetch(signal?: AbortSignal): Promise<Uint8Array | null>;
-}
 
 /** A copy after verification. */
 export interface VerifiedCopy {
@@ -47,7 +42,7 @@ export async function verifyCopy(
 ): Promise<VerifiedCopy> {
   let bytes: Uint8Array | null;
   try {
-    bytes = await source.fetch(signal);
+    bytes = (await source.fetch(signal))?.bytes ?? null;
   } catch (error) {
     return {
       report: {
@@ -222,6 +217,51 @@ export function noValidCopy(
   }
   // Absent everywhere, no tombstone: never written, or every provider lost it or is empty right now.
   return {};
+}
+
+/**
+ * Reads `owner`'s datum from `sources` (own drivers, or the URLs in the owner's zone file), verified
+ * against `publicKey`, and never below the version this machine's cache holds for it (monotonic reads);
+ * records in the cache what it saw: a newer version, or a fresh deletion.
+ * @returns the envelope read (`undefined` when the datum is absent or deleted) and every copy's report.
+ * @throws as `noValidCopy`.
+ */
+export async function readMutable(
+  versions: VersionCache,
+  owner: string,
+  dataId: string,
+  sources: readonly CopySource[],
+  publicKey: Uint8Array,
+  order: ReadPolicy,
+  signal: AbortSignal | undefined,
+): Promise<{ envelope?: MutableEnvelope; source?: string; copies: CopyReport[] }> {
+  const known = await versions.getEntry(owner, dataId);
+  const read = order === 'first' ? readFirst : readNewest;
+  const { chosen, copies } = await read(sources, publicKey, `${owner}:${dataId}`, known.version, signal);
+  if (chosen === undefined) {
+    const { deletedAtMs, deletedVersion } = noValidCopy(copies, known, { key: dataId, owner });
+    // A tombstone seen: like deleteMutable, count the deletion as a version, so a stale copy of the
+    // deleted value cannot come back to this client. Finding nothing proves nothing (an empty or
+    // unmounted provider looks the same), so it is not recorded: the value reads again when it is back.
+    if (deletedAtMs !== undefined && (deletedVersion ?? 0) > known.version) {
+      await versions.record(owner, dataId, deletedVersion!, deletedAtMs, true);
+    } else if (deletedAtMs !== undefined && known.version > 0 && !known.deleted) {
+      await versions.record(owner, dataId, known.version + 1, deletedAtMs, true);
+    }
+    return { copies: reportsOf(copies) };
+  }
+  const envelope = chosen.envelope!;
+  // Envelope times are whole seconds: take the end of that second, so a tombstone signed in the same
+  // second counts as older (refused as stale) rather than hiding this value.
+  const writtenAtMs = envelope.timestamp * 1000 + 999;
+  // Re-reading what the cache already holds needs no write (the common case: a get after own put).
+  const news =
+    envelope.version > known.version ||
+    (envelope.version === known.version &&
+      known.writtenAtMs !== undefined &&
+      writtenAtMs > known.writtenAtMs);
+  if (news) await versions.record(owner, dataId, envelope.version, writtenAtMs);
+  return { envelope, source: chosen.report.source, copies: reportsOf(copies) };
 }
 
 /** Reports of copies, for results and errors. */

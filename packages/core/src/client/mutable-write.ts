@@ -1,6 +1,15 @@
-import { bytesEqual, readBody } from '../body.js';
+import { bytesEqual } from '../body.js';
 import type { PutResult, StorageDriver } from '../driver.js';
-import { ConflictError, ErrorCode, isStorageError, UnavailableError } from '../errors.js';
+import {
+  asStorageError,
+  ConflictError,
+  ErrorCode,
+  isStorageError,
+  throwIfAborted,
+  UnavailableError,
+} from '../errors.js';
+import type { CopySource, ReplicationCoordinator, ReplicationReport } from '../replication/index.js';
+import type { VersionCache } from '../version-cache/index.js';
 import { type VerifiedCopy, verifyStoredBytes, versionOf } from './mutable-read.js';
 
 /** What one driver held for a datum when a write read it. */
@@ -14,10 +23,72 @@ export interface HeldCopy {
 
 /** Whose datum is written, and the key its copies must verify with. */
 export interface WriteTarget {
+  /** The writer's name (the datum's owner). */
+  owner: string;
   dataId: string;
   fqDataId: string;
   publicKey: Uint8Array;
   signal?: AbortSignal;
+}
+
+/** What a write of the next version stores: its bytes, and which held copies they may replace. */
+export interface NextVersion {
+  bytes: Uint8Array;
+  verdictOf: (copy: HeldCopy) => CopyVerdict;
+}
+
+/**
+ * Writes the next version of a datum (a value, or a tombstone) to every driver, the way every mutable
+ * write goes:
+ * 1. read what every driver holds, with its etag (`readHeldCopy`);
+ * 2. claim a version above both this machine's version cache and the highest verified copy, so a
+ *    machine with an empty cache writes version 4 over version 3, never version 1, and no two
+ *    processes of this machine claim the same number (`VersionCache.claim`);
+ * 3. `make` the bytes of that version;
+ * 4. write them to every driver without replacing a copy the verdict protects (`writeCopy`).
+ * Nothing is recorded as written: the caller judges the report and records the version.
+ * @throws ConflictError naming the newer version when a required-write driver held one (nothing was
+ *   acknowledged); AbortedError when aborted before writing; what `make` throws.
+ */
+export async function writeNextVersion(
+  coordinator: ReplicationCoordinator,
+  versions: VersionCache,
+  target: WriteTarget,
+  make: (version: number, writtenAtMs: number) => NextVersion,
+): Promise<{ report: ReplicationReport; version: number; writtenAtMs: number }> {
+  const { owner, dataId, signal } = target;
+  const held = await Promise.all(
+    coordinator.drivers.map((driver) =>
+      driver.capabilities.mutable
+        ? readHeldCopy(coordinator.source(driver, 'mutable', dataId), target).catch((error: unknown) =>
+            asStorageError(error, { driver: driver.name, key: dataId }),
+          )
+        : new Error('does not serve mutable data'),
+    ),
+  );
+  throwIfAborted(signal, { key: dataId });
+  const known = await versions.get(owner, dataId);
+  const version = await versions.claim(owner, dataId, Math.max(known, highestVersion(held)) + 1);
+  const writtenAtMs = Date.now();
+  const { bytes, verdictOf } = make(version, writtenAtMs);
+  const report = await coordinator.writeEach('mutable', dataId, (driver, index) =>
+    writeCopy(driver, coordinator.source(driver, 'mutable', dataId), target, bytes, verdictOf, held[index]!),
+  );
+  const lost = report.outcomes.find((o) => o.required && isStorageError(o.error, ErrorCode.Conflict));
+  if (!report.ok && lost !== undefined && !signal?.aborted) {
+    const newer = lost.error as ConflictError;
+    throw new ConflictError(
+      `Another writer stored version ${newer.newerVersion} of this datum on ${lost.driver} while this write was in progress; this write was not acknowledged`,
+      {
+        key: dataId,
+        driver: lost.driver,
+        cause: newer,
+        newerVersion: newer.newerVersion,
+        hint: 'Read it again (get) and write again on top of the newer version.',
+      },
+    );
+  }
+  return { report, version, writtenAtMs };
 }
 
 /**
@@ -34,19 +105,19 @@ const MAX_READS = 5;
  * (which a write may replace), since the stored copy may be a newer version.
  * @throws what the driver throws; UnavailableError when no two reads of an invalid copy agree.
  */
-export async function readHeldCopy(driver: StorageDriver, target: WriteTarget): Promise<HeldCopy> {
+export async function readHeldCopy(source: CopySource, target: WriteTarget): Promise<HeldCopy> {
   let previous: HeldCopy | undefined;
   for (let read = 1; ; read++) {
-    const found = await driver.getMutable(target.dataId, { signal: target.signal });
-    const bytes = found === null ? null : await readBody(found.body);
-    const verified = verifyStoredBytes(driver.name, bytes, target.publicKey, target.fqDataId, 0);
+    const found = await source.fetch(target.signal);
+    const bytes = found?.bytes ?? null;
+    const verified = verifyStoredBytes(source.name, bytes, target.publicKey, target.fqDataId, 0);
     const copy: HeldCopy =
       found?.etag === undefined ? { bytes, verified } : { bytes, etag: found.etag, verified };
     if (verified.report.status !== 'invalid') return copy;
     if (previous !== undefined && sameCopy(previous, copy)) return copy; // really stored like this
     if (read >= MAX_READS) {
       throw new UnavailableError('Reads of the stored copy disagree and none verifies', {
-        driver: driver.name,
+        driver: source.name,
         key: target.dataId,
         cause: verified.report.error,
         hint: 'The provider returns damaged reads; retry later.',
@@ -101,21 +172,23 @@ const MAX_ATTEMPTS = 5;
  * or `ifNoneMatch: '*'` where there was none), so a writer that raced in between is seen: the copy is
  * read again and judged again. On a driver without conditional writes a window remains between the
  * read and the write (docs/guarantees.md).
+ * @param source where `driver`'s copy is read (`ReplicationCoordinator.source`).
  * @param held what the driver held when the write began (read by `readHeldCopy`), or the error that
  *   read threw (then it is read once more before writing).
  * @throws ConflictError naming the newer version when the driver holds one; the driver's errors.
  */
 export async function writeCopy(
   driver: StorageDriver,
+  source: CopySource,
   target: WriteTarget,
   bytes: Uint8Array,
   verdictOf: (copy: HeldCopy) => CopyVerdict,
   held: HeldCopy | Error,
 ): Promise<PutResult> {
-  let copy = held instanceof Error ? await readHeldCopy(driver, target) : held;
+  let copy = held instanceof Error ? await readHeldCopy(source, target) : held;
   for (let attempt = 1; ; attempt++) {
     const verdict = verdictOf(copy);
-    if (verdict === 'ours') return driver.mutableUrl ? urlOnly(driver.mutableUrl(target.dataId)) : {};
+    if (verdict === 'ours') return {};
     if (verdict !== 'replace') {
       throw new ConflictError(
         `${driver.name} holds version ${verdict.newer}, written by another writer meanwhile; this write did not replace it`,
@@ -144,10 +217,6 @@ export async function writeCopy(
       if (!isStorageError(error, ErrorCode.Conflict) || !conditional || attempt >= MAX_ATTEMPTS) throw error;
     }
     // Someone wrote between our read and our write: judge what is there now.
-    copy = await readHeldCopy(driver, target);
+    copy = await readHeldCopy(source, target);
   }
-}
-
-function urlOnly(url: string | undefined): PutResult {
-  return url === undefined ? {} : { url };
 }

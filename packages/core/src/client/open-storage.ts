@@ -21,7 +21,7 @@ import {
 } from '../identity/index.js';
 import { encodeDataId, validateDataId } from '../keys.js';
 import { type LocalLedger, type NameRegistry, openLocalLedger } from '../registry/index.js';
-import { type DriverPolicy, ReplicationCoordinator } from '../replication/index.js';
+import { type DriverPolicy, ReplicationCoordinator, type TransferObserver } from '../replication/index.js';
 import { VersionCache } from '../version-cache/index.js';
 import { makeZoneFile, parseZoneFile } from '../zonefile/index.js';
 import { lostRegistrationError, recoverLedger } from './recover-ledger.js';
@@ -62,6 +62,8 @@ export interface OpenStorageOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Overrides the config's per-driver timeout and retries, and the read size limit. */
   policy?: DriverPolicy;
+  /** Told of the bytes every put and get moves on each driver, attempt by attempt (e.g. to draw progress). */
+  observer?: TransferObserver;
   /** Receives warnings (never containing secrets). Default: `process.emitWarning`. */
   onWarning?: (message: string) => void;
 }
@@ -90,6 +92,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
     drivers: opened.drivers,
     requiredWrite: config.requiredWrite,
     policy,
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
   });
   let names: NameRegistry | undefined = options.registry;
   let ownLedger: { close(): Promise<void> } | undefined;
@@ -125,8 +128,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       versions: new VersionCache(config.metadataDir),
       local: opened.local,
       requiredWrite: config.requiredWrite,
-      readPolicy: config.readPolicy,
-      policy,
+      readOrder: config.readPolicy,
       configWhere: `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`,
       onWarning,
       onClose: async () => {

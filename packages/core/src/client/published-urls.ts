@@ -1,4 +1,6 @@
+import type { StorageDriver } from '../driver.js';
 import { encodeDataId } from '../keys.js';
+import type { ReplicationReport } from '../replication/index.js';
 import type { ZoneFile, ZoneFileUri } from '../zonefile/index.js';
 
 /**
@@ -70,4 +72,25 @@ export function withPublishedUrls(
     }
   }
   return added.length === 0 ? undefined : { ...zoneFile, uris: [...zoneFile.uris, ...added] };
+}
+
+/**
+ * The URLs a replicated write landed at that other clients can read, in configured driver order: from
+ * drivers that succeeded and are not local (by the config's `storage_drivers_local` or by their own
+ * declaration). The outcome's URL is the one the driver's put returned, else its `mutableUrl`
+ * (`ReplicationCoordinator.writeEach`). Every public URL the core hands out or publishes comes from here.
+ */
+export function publicUrlsOf(
+  report: ReplicationReport,
+  drivers: readonly StorageDriver[],
+  local: ReadonlySet<string>,
+): { url: string; driver: StorageDriver; order: number }[] {
+  const urls: { url: string; driver: StorageDriver; order: number }[] = [];
+  drivers.forEach((driver, order) => {
+    const outcome = report.outcomes[order];
+    if (outcome?.status !== 'ok' || outcome.url === undefined) return;
+    if (local.has(driver.name) || driver.capabilities.visibility === 'local') return;
+    urls.push({ url: outcome.url, driver, order });
+  });
+  return urls;
 }

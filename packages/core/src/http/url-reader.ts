@@ -25,6 +25,7 @@ export async function readUrl(
     const bytes = await readBody(found.body, options.maxBytes ?? DEFAULT_MAX_READ_BYTES, {
       driver: claimer.name,
       key: redactUrl(url),
+      size: found.size,
     });
     return { bytes, via: claimer.name };
   } catch (error) {

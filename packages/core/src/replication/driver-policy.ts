@@ -9,6 +9,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { guardedBody } from '../key-value-driver.js';
+import { onceDone, type TransferObserver, watchedBody, watchedChunks } from './transfer-observer.js';
 
 /** How a driver's operations are bounded and retried. */
 export interface DriverPolicy {
@@ -134,8 +135,13 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
  * replayed). Wrapped `get`s read the whole value inside the attempt, up to `maxReadBytes`, so the time
  * limit and retries cover the transfer too, and return it as a one-chunk stream that stops with
  * `AbortedError` if the caller's signal fires before it is read.
+ * `observer` (optional) is told of the bytes each attempt of a put or get moves (see `TransferObserver`).
  */
-export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {}): StorageDriver {
+export function withDriverPolicy(
+  driver: StorageDriver,
+  policy: DriverPolicy = {},
+  observer?: TransferObserver,
+): StorageDriver {
   const maxReadBytes = policy.maxReadBytes ?? DEFAULTS.maxReadBytes;
   const name = driver.name;
   const get =
@@ -144,8 +150,17 @@ export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {
       runWithPolicy({ driver: name, key }, policy, options.signal, async (signal) => {
         const found = await op(key, { ...options, signal });
         if (found === null) return null;
-        // The declared size lets readBody refuse an oversized value before reading any of it.
-        const bytes = await readBody(found.body, maxReadBytes, { driver: name, key, size: found.size });
+        const started = observer?.transferStarted({ driver: name, operation: 'get', key, size: found.size });
+        const watch = started === undefined ? undefined : onceDone(started);
+        const source = watch === undefined ? found.body : watchedBody(found.body, watch);
+        let bytes: Uint8Array;
+        try {
+          // The declared size lets readBody refuse an oversized value before reading any of it.
+          bytes = await readBody(source, maxReadBytes, { driver: name, key, size: found.size });
+        } catch (error) {
+          watch?.done(true); // refused before the first chunk: the stream never ran to end the watch
+          throw error;
+        }
         // The body still answers to the caller's signal after the get resolved, like a bare driver's.
         const body = guardedBody(bytesToStream(bytes), options.signal, { driver: name, key });
         return { ...found, body, size: bytes.byteLength } satisfies StoredObject;
@@ -156,6 +171,30 @@ export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {
       runWithPolicy({ driver: name, key }, policy, options?.signal, (signal) =>
         op(key, { ...(options as O), signal }),
       );
+  // A watched put hands the driver the same bytes as a stream of chunks (with `size`, which drivers
+  // take in bounded memory), so what the driver has consumed can be counted.
+  const putAttempt = async (
+    op: (key: string, body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions) => Promise<unknown>,
+    key: string,
+    body: Uint8Array | AsyncIterable<Uint8Array>,
+    options: PutOptions,
+  ) => {
+    const started =
+      body instanceof Uint8Array
+        ? observer?.transferStarted({ driver: name, operation: 'put', key, size: body.byteLength })
+        : undefined;
+    if (started === undefined) return op(key, body, options);
+    const watch = onceDone(started);
+    try {
+      const bytes = body as Uint8Array;
+      const result = await op(key, watchedChunks(bytes, watch), { ...options, size: bytes.byteLength });
+      watch.done(false);
+      return result;
+    } catch (error) {
+      watch.done(true);
+      throw error;
+    }
+  };
   const put =
     (
       op: (
@@ -169,7 +208,7 @@ export function withDriverPolicy(driver: StorageDriver, policy: DriverPolicy = {
         { driver: name, key },
         policy,
         options.signal,
-        (signal) => op(key, body, { ...options, signal }),
+        (signal) => putAttempt(op, key, body, { ...options, signal }),
         body instanceof Uint8Array,
       );
   const wrapped: StorageDriver = {

@@ -20,12 +20,16 @@ export interface ReplicationReport {
   outcomes: DriverOutcome[];
 }
 
-/** What one driver gave for a read. */
-export interface ReadOutcome {
-  driver: string;
-  /** `found` (see `bytes`), `missing` (the driver has no value), or `failed` (see `error`). */
-  status: 'found' | 'missing' | 'failed' | 'skipped';
-  bytes?: Uint8Array;
-  error?: StorageError;
-  durationMs: number;
+/** The bytes one source holds for a key, with the source's version tag of them (for a conditional replace). */
+export interface StoredCopy {
+  bytes: Uint8Array;
+  etag?: string;
+}
+
+/** One place a copy can be read from: a configured driver (`ReplicationCoordinator.sources`), or a URL. */
+export interface CopySource {
+  /** The driver's name, or the URL without its query string. */
+  name: string;
+  /** @returns the copy the source holds, or `null` when it holds none. */
+  fetch(signal?: AbortSignal): Promise<StoredCopy | null>;
 }

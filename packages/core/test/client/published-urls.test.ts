@@ -72,4 +72,27 @@ describe('URLs returned by a put (drivers whose links cannot be computed, like D
     expect(zone.uris.map((u) => u.target)).toContain('https://links.example/s/card?dl=1');
     await carol.close();
   });
+
+  it('are never published for a driver that declares itself local, for immutable data too', async () => {
+    const [publicInner, localInner] = await tempDrivers([
+      { name: 'shared', publicUrl: 'https://shared.example/' },
+      { name: 'attic' },
+    ]);
+    // A driver that says its data is invisible to others yet answers puts with a URL.
+    const attic = {
+      ...localInner!,
+      name: 'attic',
+      putImmutable: async (...args: Parameters<NonNullable<typeof localInner>['putImmutable']>) => ({
+        ...(await localInner!.putImmutable(...args)),
+        url: `https://attic.example/${args[0]}`,
+      }),
+    };
+    const ledger = await newLedger();
+    const dave = await openUser({ name: 'dave.id', drivers: [attic, publicInner!], registry: ledger });
+    const put = await dave.putImmutable('photo', text('bytes'));
+    expect(put.url ?? '').not.toContain('attic.example');
+    const zone = (await ledger.getZoneFile('dave.id'))!.text;
+    expect(zone).not.toContain('attic.example');
+    await dave.close();
+  });
 });

@@ -7,6 +7,7 @@ import {
   ReplicationCoordinator,
   type ReplicationError,
   type StorageDriver,
+  UnavailableError,
 } from '../../src/index.js';
 import { withChaos } from '../support/chaos-driver.js';
 import { createMemoryDriver } from '../support/memory-driver.js';
@@ -112,17 +113,62 @@ describe('ReplicationCoordinator', () => {
     expect(isStorageError(failed.outcomes[0]!.error, ErrorCode.Unsupported)).toBe(true);
   });
 
-  it('reads in configured order, reporting missing and failed drivers', async () => {
+  it('gives one read source per driver serving the kind, in configured order', async () => {
     const { a, b, c } = three();
     await c.putMutable('k', bytes);
     b.chaos.failAlways('getMutable', denied('b'));
     const coordinator = new ReplicationCoordinator({ drivers: [a, b, c], requiredWrite: ['b'] });
-    const seen: string[] = [];
-    for await (const outcome of coordinator.readEach('mutable', 'k'))
-      seen.push(`${outcome.driver}:${outcome.status}`);
-    expect(seen).toEqual(['a:missing', 'b:failed', 'c:found']);
-    const all = await coordinator.readAll('mutable', 'k');
-    expect(all.map((o) => o.status)).toEqual(['missing', 'failed', 'found']);
-    expect(all[2]!.bytes).toEqual(bytes);
+    const sources = coordinator.sources('mutable', 'k');
+    expect(sources.map((s) => s.name)).toEqual(['a', 'b', 'c']);
+    expect(await sources[0]!.fetch()).toBeNull();
+    const failure = await sources[1]!.fetch().catch((e: unknown) => e);
+    expect(isStorageError(failure, ErrorCode.Permission)).toBe(true);
+    expect((await sources[2]!.fetch())?.bytes).toEqual(bytes);
+  });
+
+  it('leaves drivers that do not serve a kind out of its read sources', async () => {
+    const mutableOnly: StorageDriver = createMemoryDriver({ name: 'm' });
+    Object.assign(mutableOnly, { capabilities: { ...mutableOnly.capabilities, immutable: false } });
+    const other = createMemoryDriver({ name: 'o' });
+    const coordinator = new ReplicationCoordinator({ drivers: [mutableOnly, other], requiredWrite: [] });
+    expect(coordinator.sources('immutable', 'a'.repeat(64)).map((s) => s.name)).toEqual(['o']);
+    expect(coordinator.sources('mutable', 'k').map((s) => s.name)).toEqual(['m', 'o']);
+  });
+
+  it('refuses a copy over the read limit by its declared size, naming the driver', async () => {
+    const { a } = three();
+    await a.putMutable('k', new Uint8Array(2048));
+    const coordinator = new ReplicationCoordinator({
+      drivers: [a],
+      requiredWrite: [],
+      policy: { maxReadBytes: 1024 },
+    });
+    const failure = await coordinator
+      .sources('mutable', 'k')[0]!
+      .fetch()
+      .catch((e: unknown) => e);
+    expect(isStorageError(failure, ErrorCode.TooLarge)).toBe(true);
+    expect((failure as { driver?: string }).driver).toBe('a');
+  });
+
+  it('reads a URL a driver claims with the policy applied once: retries + 1 attempts, not squared', async () => {
+    const claimer: StorageDriver = createMemoryDriver({ name: 'claimer' });
+    let calls = 0;
+    Object.assign(claimer, {
+      handlesUrl: (url: string) => url.startsWith('claim://'),
+      getUrl: async () => {
+        calls++;
+        throw new UnavailableError('provider down', { driver: 'claimer' });
+      },
+    });
+    const coordinator = new ReplicationCoordinator({
+      drivers: [claimer],
+      requiredWrite: [],
+      policy: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+    });
+    const [source] = coordinator.urlSources(['claim://alice/k']);
+    const failure = await source!.fetch().catch((e: unknown) => e);
+    expect(isStorageError(failure, ErrorCode.Unavailable)).toBe(true);
+    expect(calls).toBe(3);
   });
 });
