@@ -63,7 +63,8 @@ writeFileSync(
 A [blockstack-storage](https://github.com/blockstack-storage/blockstack-storage) driver for ${name},
 generated from the skeleton driver. It still keeps values in memory: replace the \`Map\` in
 \`src/${name}-driver.ts\` with calls to your provider (the comments there say what the core already does
-and what the driver owes).
+and what the driver owes). Driver code imports from \`@blockstack-storage/core/driver\`, the core's
+entry for driver authors.
 
 \`\`\`sh
 npm install @blockstack-storage/driver-${name} @blockstack-storage/core

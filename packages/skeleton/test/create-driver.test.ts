@@ -43,6 +43,8 @@ describe('pnpm create-driver', () => {
     expect(source).toContain('| 2017 skeleton handler ');
     expect(source).not.toContain('acme-cloud driver announced');
     expect(source).toContain('The acme-cloud driver: fork this file');
+    expect(source).toContain("} from '@blockstack-storage/core/driver';");
+    expect(source).not.toContain("from '@blockstack-storage/core';");
     const stray = source
       .split('\n')
       .filter((line) => /skeleton/i.test(line) && !/2017|Blockstack's/.test(line));
@@ -50,6 +52,7 @@ describe('pnpm create-driver', () => {
     const readme = readFileSync(join(target, 'README.md'), 'utf8');
     expect(readme).toContain('# @blockstack-storage/driver-acme-cloud');
     expect(readme).toContain('import { createAcmeCloudDriver }');
+    expect(readme).toContain('`@blockstack-storage/core/driver`');
 
     // Stand in for `pnpm install`: link the same dependencies the workspace resolved for the skeleton.
     const modules = join(target, 'node_modules');
