@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, type ReadStream } from 'node:fs';
 import { lstat, mkdir, open, opendir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   acquireFileLock,
   type Body,
@@ -24,6 +24,13 @@ import {
   syncDirectory,
   UnavailableError,
 } from '@blockstack-storage/core/driver';
+import {
+  DISK_DATA_DIRECTORIES,
+  DISK_LOCK_DIRECTORY,
+  DISK_TEMP_DIRECTORY,
+  diskEtagOf,
+  diskLocationOf,
+} from './disk-layout.js';
 
 export interface DiskDriverOptions {
   /** Directory that holds `mutable/` and `immutable/`. Default `~/.blockstack/storage-disk`. */
@@ -46,8 +53,6 @@ export interface DiskDriverOptions {
 }
 
 export const DISK_DRIVER_NAME = 'disk';
-const TEMP_DIR = '.tmp';
-const LOCK_DIR = '.locks';
 /** A lock is held only around compare-and-rename (microseconds), so a long wait means a stuck peer. */
 const LOCK_TIMEOUT_MS = 10_000;
 const SMALL_READ_BYTES = 4n * 1024n * 1024n;
@@ -59,7 +64,7 @@ export function defaultDiskRoot(): string {
 
 /**
  * A driver that stores every value as one file under `root`:
- * `root/mutable/<encoded id>` and `root/immutable/<sha256>`.
+ * `root/mutable/<encoded id>` and `root/immutable/<sha256>` (see `diskLocationOf`).
  *
  * Writes are atomic and durable: the value streams to a temporary file in `root/.tmp`, which is
  * fsynced, renamed over the target, and the directory fsynced. A crash leaves the old value or the new
@@ -150,7 +155,7 @@ class DiskBackend implements KeyValueBackend {
   private async prepare(): Promise<void> {
     if (this.createRoot) await mkdir(this.root, { recursive: true });
     await this.assertRootPresent();
-    for (const dir of ['mutable', 'immutable', TEMP_DIR, LOCK_DIR])
+    for (const dir of [...Object.values(DISK_DATA_DIRECTORIES), DISK_TEMP_DIRECTORY, DISK_LOCK_DIRECTORY])
       await mkdir(join(this.root, dir), { recursive: true });
     await this.removeOrphanTempFiles();
   }
@@ -174,10 +179,10 @@ class DiskBackend implements KeyValueBackend {
 
   /** Temp files of crashed writers (their pid is gone) would otherwise accumulate forever. */
   private async removeOrphanTempFiles(): Promise<void> {
-    for (const name of await readdir(join(this.root, TEMP_DIR))) {
+    for (const name of await readdir(join(this.root, DISK_TEMP_DIRECTORY))) {
       const pid = Number(name.split('-')[0]);
       if (Number.isInteger(pid) && pid !== process.pid && !isProcessAlive(pid)) {
-        await rm(join(this.root, TEMP_DIR, name), { force: true });
+        await rm(join(this.root, DISK_TEMP_DIRECTORY, name), { force: true });
       }
     }
   }
@@ -189,7 +194,7 @@ class DiskBackend implements KeyValueBackend {
   async put(key: string, body: Body, options: PutOptions): Promise<PutResult> {
     await this.ready();
     const target = this.pathOf(key);
-    const temp = join(this.root, TEMP_DIR, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const temp = join(this.root, DISK_TEMP_DIRECTORY, `${process.pid}-${randomBytes(8).toString('hex')}`);
     const handle = await open(temp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600).catch(
       (error) => {
         throw mapFsError(error, temp);
@@ -202,7 +207,7 @@ class DiskBackend implements KeyValueBackend {
       for await (const chunk of bodyChunks(body)) await handle.write(chunk);
       if (this.fsync) await handle.sync();
       // The etag is read from the handle before the rename: once renamed, another writer may replace it.
-      const etag = etagOf(await handle.stat({ bigint: true }));
+      const etag = diskEtagOf(await handle.stat({ bigint: true }));
       await handle.close();
       await this.underLock(key, async () => {
         await this.checkCondition(key, target, options);
@@ -233,7 +238,7 @@ class DiskBackend implements KeyValueBackend {
     }
     try {
       const info = await handle.stat({ bigint: true });
-      const etag = etagOf(info);
+      const etag = diskEtagOf(info);
       // The open handle pins the file: a concurrent rename over it cannot tear this read.
       if (info.size <= SMALL_READ_BYTES) {
         // One read call beats a stream's machinery for the small values most data is.
@@ -270,7 +275,7 @@ class DiskBackend implements KeyValueBackend {
   /** Runs `op` holding the per-key lock (keys are `[a-z0-9_.~/-]`, so `@` for `/` is injective). */
   private async underLock<T>(key: string, op: () => Promise<T>): Promise<T> {
     const lock = await acquireFileLock(
-      join(this.root, LOCK_DIR, key.replaceAll('/', '@')),
+      join(this.root, DISK_LOCK_DIRECTORY, key.replaceAll('/', '@')),
       LOCK_TIMEOUT_MS,
       'Another process holds this key of the [disk] root; retry.',
     );
@@ -288,7 +293,7 @@ class DiskBackend implements KeyValueBackend {
       if (error.code === 'ENOENT') return undefined;
       throw error;
     });
-    const current = info === undefined ? undefined : etagOf(info);
+    const current = info === undefined ? undefined : diskEtagOf(info);
     if (options.ifNoneMatch === '*' && current !== undefined) {
       throw new ConflictError('A value already exists (ifNoneMatch: *)', { driver: this.name, key });
     }
@@ -318,18 +323,18 @@ class DiskBackend implements KeyValueBackend {
 /**
  * The file of `key` under `root`. Keys come from core's encoder ([a-z0-9_.~-] segments), so this
  * check is defence in depth. Exported for its test only (the package index does not re-export it).
- * @throws InvalidKeyError (not retryable) when the key would resolve outside the root.
+ * @throws InvalidKeyError (not retryable) when the key names no value file inside the root.
  */
 export function pathInRoot(root: string, key: string): string {
-  const path = resolve(root, ...key.split('/'));
-  if (!path.startsWith(root + sep)) {
-    throw new InvalidKeyError(`The key resolves outside the [disk] root ${root}`, {
+  const location = diskLocationOf(root, key);
+  if (location === undefined) {
+    throw new InvalidKeyError(`The key names no value file inside the [disk] root ${root}`, {
       driver: DISK_DRIVER_NAME,
       key,
       hint: 'Keys reach drivers encoded by the core, so this is a bug: report it with the key.',
     });
   }
-  return path;
+  return location.path;
 }
 
 async function* streamChunks(stream: ReadStream): AsyncIterable<Uint8Array> {
@@ -338,11 +343,6 @@ async function* streamChunks(stream: ReadStream): AsyncIterable<Uint8Array> {
   } finally {
     stream.destroy();
   }
-}
-
-function etagOf(info: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
-  // Every write renames a new file into place, so the inode changes with each version.
-  return `"${info.ino.toString(16)}-${info.size.toString(16)}-${info.mtimeNs.toString(16)}"`;
 }
 
 function isProcessAlive(pid: number): boolean {

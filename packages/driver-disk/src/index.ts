@@ -1,5 +1,13 @@
 import type { DriverModule } from '@blockstack-storage/core/driver';
 import { createDiskDriverFromConfig, DISK_DRIVER_NAME } from './disk-driver.js';
+export {
+  DISK_DATA_DIRECTORIES,
+  DISK_LOCK_DIRECTORY,
+  DISK_TEMP_DIRECTORY,
+  type DiskLocation,
+  diskEtagOf,
+  diskLocationOf,
+} from './disk-layout.js';
 
 export {
   createDiskDriver,

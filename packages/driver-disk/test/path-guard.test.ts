@@ -8,7 +8,7 @@ describe('disk driver path guard', () => {
   const root = join('/srv', 'bss-root');
 
   it('refuses a key that resolves outside the root with a non-retryable InvalidKeyError', () => {
-    for (const key of ['../escape', 'mutable/../../escape', '..']) {
+    for (const key of ['../escape', 'mutable/../../escape', '..', 'mutable/a/../../../escape', '.tmp/x']) {
       let caught: unknown;
       try {
         pathInRoot(root, key);

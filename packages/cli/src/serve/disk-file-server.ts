@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { resolve } from 'node:path';
+import { diskEtagOf } from '@blockstack-storage/driver-disk';
 import { parseByteRange } from './byte-range.js';
 import { openStoredObject } from './open-stored-object.js';
 
@@ -20,9 +21,6 @@ const CORS_HEADERS = {
   'access-control-allow-origin': '*',
   'access-control-expose-headers': 'Content-Length, Content-Range, ETag, Last-Modified, Accept-Ranges',
 };
-// Only what the disk driver writes: core-encoded ids (lowercase, no leading dot) and SHA-256 hashes.
-const MUTABLE_SEGMENT = /^[a-z0-9_~-][a-z0-9_.~-]{0,254}$/;
-const IMMUTABLE_SEGMENT = /^[0-9a-f]{64}$/;
 
 /**
  * A read-only HTTP server over a disk driver root, so what the disk driver stores is readable by
@@ -77,18 +75,18 @@ async function serve(
     send(response, 403, 'Directory listing is disabled\n');
     return;
   }
-  const file = parseObjectPath(path);
-  const opened = file && (await openStoredObject(root, file.kind, file.segment, secretFiles));
-  if (file === undefined || opened === undefined) {
+  const key = storageKeyOf(path);
+  const opened = key === undefined ? undefined : await openStoredObject(root, key, secretFiles);
+  if (opened === undefined) {
     send(response, 404, 'Not found\n');
     return;
   }
-  const { handle, info } = opened;
+  const { kind, handle, info } = opened;
   let streaming = false;
   try {
     const size = Number(info.size);
-    // The same formula as the disk driver, so a client's etag and the HTTP ETag agree.
-    const etag = `"${info.ino.toString(16)}-${info.size.toString(16)}-${info.mtimeNs.toString(16)}"`;
+    // The disk driver's own etag, so a client's etag and the HTTP ETag agree.
+    const etag = diskEtagOf(info);
     const modified = new Date(Number(info.mtimeMs));
     const headers: Record<string, string> = {
       ...CORS_HEADERS,
@@ -98,7 +96,7 @@ async function serve(
       etag,
       'last-modified': modified.toUTCString(),
       // Mutable values change: readers revalidate (cheap with the ETag). Immutable ones never do.
-      'cache-control': file.kind === 'immutable' ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'cache-control': kind === 'immutable' ? 'public, max-age=31536000, immutable' : 'no-cache',
     };
     if (notModified(request, etag, modified)) {
       response.writeHead(304, headers);
@@ -143,19 +141,19 @@ async function serve(
   }
 }
 
-function parseObjectPath(rawPath: string): { kind: 'mutable' | 'immutable'; segment: string } | undefined {
-  const match = /^\/(mutable|immutable)\/([^/]+)$/.exec(rawPath);
+/**
+ * The storage key a URL path names: the disk driver's public URL of a key is `<public_url>/<key>`.
+ * Only the file name is percent-decoded; the disk layout then checks the decoded key, so %2e%2e and
+ * %2f cannot smuggle a traversal past it.
+ */
+function storageKeyOf(rawPath: string): string | undefined {
+  const match = /^\/([a-z]+)\/([^/]+)$/.exec(rawPath);
   if (!match) return undefined;
-  const kind = match[1] as 'mutable' | 'immutable';
-  let segment: string;
   try {
-    segment = decodeURIComponent(match[2]!);
+    return `${match[1]}/${decodeURIComponent(match[2]!)}`;
   } catch {
     return undefined;
   }
-  // Checked after decoding, so %2e%2e and %2f cannot smuggle a traversal past the pattern.
-  if (!(kind === 'mutable' ? MUTABLE_SEGMENT : IMMUTABLE_SEGMENT).test(segment)) return undefined;
-  return { kind, segment };
 }
 
 function notModified(request: IncomingMessage, etag: string, modified: Date): boolean {

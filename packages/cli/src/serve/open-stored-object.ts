@@ -1,9 +1,11 @@
 import { type BigIntStats, constants, existsSync } from 'node:fs';
 import { type FileHandle, lstat, open, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { diskLocationOf } from '@blockstack-storage/driver-disk';
 
 /** A stored object opened for serving, with the stat taken on its handle. */
 export interface OpenedObject {
+  kind: 'mutable' | 'immutable';
   handle: FileHandle;
   info: BigIntStats;
 }
@@ -15,23 +17,24 @@ const PINNED_DIRECTORIES = process.platform === 'linux' && existsSync('/proc/sel
 const ATTEMPTS = 3;
 
 /**
- * Opens `<root>/<kind>/<name>` only if it is a stored object that really lies inside the root:
- * `<kind>` is a real directory (not a symbolic link) of the real root, the file is opened without
+ * Opens the file the disk driver stores `key` in (`<root>/<kind>/<name>`, see driver-disk's
+ * `diskLocationOf`) only if it is a stored object that really lies inside the root: `<kind>` is a
+ * real directory (not a symbolic link) of the real root, the file is opened without
  * following links, it is a regular file with exactly one link (the disk driver renames a fresh temp
  * file into place, so a stored object never has a second name; a hard link to a file elsewhere
  * always does), and it is none of `secretFiles` (compared by device and inode). Every check is made
  * on the open handle, or is an lstat of the name that must find that same inode, so a rename between
  * check and open cannot swap another file in. The root itself may be a symbolic link: the operator
  * chose it; what is inside it is what may be hostile.
- * @param name an already validated object name (one path segment, no dot files).
+ * @param key a storage key (`mutable/<encoded id>` or `immutable/<sha256>`); any other key, or a
+ *   traversal, names nothing.
  * @param secretFiles files never to serve, such as the data key; stat'd on each call, so a key
  *   written or replaced after the server started is still recognised.
  * @returns the open object, or undefined when there is none to serve (answer 404).
  */
 export async function openStoredObject(
   root: string,
-  kind: 'mutable' | 'immutable',
-  name: string,
+  key: string,
   secretFiles: readonly string[],
 ): Promise<OpenedObject | undefined> {
   let realRoot: string;
@@ -40,10 +43,12 @@ export async function openStoredObject(
   } catch {
     return undefined;
   }
+  const location = diskLocationOf(realRoot, key);
+  if (location === undefined) return undefined;
   const secrets = await identities(secretFiles);
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const outcome = await tryOpen(join(realRoot, kind), name, secrets);
-    if (outcome !== 'raced') return outcome;
+    const outcome = await tryOpen(location.directory, location.name, secrets);
+    if (outcome !== 'raced') return outcome === undefined ? undefined : { kind: location.kind, ...outcome };
   }
   return undefined;
 }
@@ -52,7 +57,7 @@ async function tryOpen(
   dirPath: string,
   name: string,
   secrets: readonly BigIntStats[],
-): Promise<OpenedObject | undefined | 'raced'> {
+): Promise<Omit<OpenedObject, 'kind'> | undefined | 'raced'> {
   let dir: FileHandle;
   try {
     // O_NOFOLLOW on the last component: mutable/ or immutable/ as a symbolic link fails here.
