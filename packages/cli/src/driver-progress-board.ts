@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { Transfer, TransferObserver } from '@blockstack-storage/core';
 import { fitLine, PROGRESS_THRESHOLD_BYTES, transferLine } from './progress.js';
 
 const REDRAW_MS = 100;
@@ -9,6 +10,9 @@ export interface DriverTransfer {
   /** The driver finished (or failed: `failed` shows on its line). */
   done(failed?: boolean): void;
 }
+
+// The core calls `transferStarted` at every attempt of a put or get on each driver (openStorage's
+// `observer`); the board draws the ones it shows. It never wraps or touches a driver.
 
 interface Row {
   label: string;
@@ -25,7 +29,7 @@ interface Row {
  * redrawn in place at most ten times a second. Like the single bar, only on a terminal and only for
  * values over the threshold; `end` draws the final state and leaves the cursor below the board.
  */
-export class DriverProgressBoard {
+export class DriverProgressBoard implements TransferObserver {
   private readonly rows: Row[] = [];
   private drawnLines = 0;
   private lastDraw = Number.NEGATIVE_INFINITY;
@@ -69,6 +73,11 @@ export class DriverProgressBoard {
         this.draw(true);
       },
     };
+  }
+
+  /** The core's observer hook: a line per driver transfer worth showing (a driver is named by its section). */
+  transferStarted(transfer: Transfer): DriverTransfer | undefined {
+    return this.track(transfer.driver, transfer.operation, transfer.size);
   }
 
   /** Draws the final state of every line and moves below the board. */

@@ -7,10 +7,10 @@ import { withDriverPolicy } from '@blockstack-storage/core';
 import diskDriverModule from '@blockstack-storage/driver-disk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DriverProgressBoard } from '../src/driver-progress-board.js';
-import { withTransferProgress } from '../src/progress-driver.js';
 
-// The CLI reaches a driver through its progress hook and the policy layer: the driver must still
-// conform there. The board is on (a fake terminal), so gets over 4 MiB really go through the hook.
+// The CLI reaches a driver through the policy layer with its progress board as the core's transfer
+// observer: the driver must still conform there. The board is on (a fake terminal), so transfers over
+// 4 MiB are really watched (puts reach the driver as a stream of chunks).
 let root = '';
 let screen = '';
 const terminal = Object.assign(
@@ -24,14 +24,13 @@ const terminal = Object.assign(
 );
 const board = new DriverProgressBoard(terminal, true);
 
-describe('disk through the progress hook and withDriverPolicy', () => {
+describe('disk through withDriverPolicy with the progress board observing', () => {
   runConformanceSuite(
     { describe, it, beforeAll, afterAll },
     {
       create: async () => {
         root = await mkdtemp(join(tmpdir(), 'bss-cli-progress-conformance-'));
-        const module = withTransferProgress(diskDriverModule, board);
-        return withDriverPolicy(await module.create({ root }, { instance: 'disk' }));
+        return withDriverPolicy(await diskDriverModule.create({ root }, { instance: 'disk' }), {}, board);
       },
       cleanup: async () => {
         board.end();
@@ -41,7 +40,8 @@ describe('disk through the progress hook and withDriverPolicy', () => {
     },
   );
   afterAll(() => {
-    // The hook really watched the large transfers (it is not a pass-through in this run).
+    // The board really watched the large transfers (it is not a pass-through in this run).
     expect(screen).toMatch(/disk get .*8\.0 MiB/);
+    expect(screen).toMatch(/disk put .*8\.0 MiB/);
   });
 });

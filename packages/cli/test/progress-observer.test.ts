@@ -5,15 +5,14 @@ import {
   bytesToStream,
   concatBytes,
   type DriverCapabilities,
-  type DriverModule,
   readBody,
   type StorageDriver,
+  withDriverPolicy,
 } from '@blockstack-storage/core';
 import { describe, expect, it } from 'vitest';
 import { DriverProgressBoard } from '../src/driver-progress-board.js';
-import { withTransferProgress } from '../src/progress-driver.js';
 
-// A driver written as a class with private fields: the wrapper must call it on the real instance.
+// A driver written as a class with private fields: the core reaches it as it is (nothing wraps it by reflection).
 class MemoryDriver implements StorageDriver {
   readonly name = 'memory';
   readonly capabilities: DriverCapabilities = {
@@ -71,13 +70,12 @@ function terminal(): Writable & { isTTY: boolean; columns: number; text: () => s
   return Object.assign(stream, { isTTY: true, columns: 200, text: () => written });
 }
 
-describe('withTransferProgress', () => {
-  it('streams large puts in 1 MiB chunks and counts large gets; small ones pass untouched', async () => {
+describe("the progress board as the core's transfer observer", () => {
+  it('gets large puts in 1 MiB chunks and counts large gets; small ones pass untouched', async () => {
     const inner = new MemoryDriver();
-    const module: DriverModule = { name: 'memory', create: () => inner };
     const screen = terminal();
     const board = new DriverProgressBoard(screen, true);
-    const driver = await withTransferProgress(module, board).create({}, {});
+    const driver = withDriverPolicy(inner, {}, board);
     expect(driver.name).toBe('memory');
     expect(driver.capabilities.list).toBe(true);
 
@@ -96,9 +94,13 @@ describe('withTransferProgress', () => {
     expect(ids.sort()).toEqual(['big', 'small']);
   });
 
-  it('returns the module itself when the board is off', () => {
-    const module: DriverModule = { name: 'memory', create: () => new MemoryDriver() };
-    const off = new DriverProgressBoard(terminal(), false);
-    expect(withTransferProgress(module, off)).toBe(module);
+  it('watches nothing when the board is off: large puts reach the driver as whole bytes', async () => {
+    const inner = new MemoryDriver();
+    const screen = terminal();
+    const off = new DriverProgressBoard(screen, false);
+    await withDriverPolicy(inner, {}, off).putMutable('big', new Uint8Array(5 * 1024 * 1024));
+    off.end();
+    expect(inner.arrivals).toEqual(['bytes']);
+    expect(screen.text()).toBe('');
   });
 });

@@ -1,15 +1,9 @@
 import type { ReadPolicy } from '../config/index.js';
 import { checkMutableWriteRule } from '../config/index.js';
 import { sha256Hex } from '../crypto/hash.js';
-import { decryptECIES, encryptECIESToBytes, parseEciesEnvelope } from '../crypto/index.js';
+import { encryptECIESToBytes } from '../crypto/index.js';
 import { signMutableEnvelope, signTombstone } from '../envelope/index.js';
-import {
-  AbortedError,
-  asStorageError,
-  ConfigurationError,
-  PermissionError,
-  TooLargeError,
-} from '../errors.js';
+import { AbortedError, asStorageError, ConfigurationError, TooLargeError } from '../errors.js';
 import type { DataKeyPair } from '../identity/index.js';
 import { validateDataId, validateHash } from '../keys.js';
 import type { NameRegistry } from '../registry/index.js';
@@ -30,6 +24,7 @@ import { readImmutable } from './immutable-read.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { readMutable } from './mutable-read.js';
 import { deleteVerdict, putVerdict, type WriteTarget, writeNextVersion } from './mutable-write.js';
+import { openValue } from './open-value.js';
 import { mutableUrlsFor, publicUrlsOf, urlPrefixOf, withPublishedUrls } from './published-urls.js';
 import type {
   DeleteResult,
@@ -230,7 +225,11 @@ export class StorageClient {
     const order = options.order ?? options.policy ?? this.parts.readOrder;
     const read = await readMutable(versions, owner, dataId, sources, publicKey, order, options.signal);
     if (read.envelope === undefined) return null;
-    const { data, encrypted } = this.open(read.envelope.data, options.decrypt ?? true, { owner, dataId });
+    const { data, encrypted } = openValue(read.envelope.data, this.parts.keyPair.privateKey, {
+      decrypt: options.decrypt ?? true,
+      owner,
+      dataId,
+    });
     return {
       dataId,
       owner,
@@ -423,35 +422,6 @@ export class StorageClient {
   private assertOpen(): void {
     if (this.closed)
       throw new ConfigurationError('This storage client is closed', { hint: 'Call openStorage again.' });
-  }
-
-  private open(
-    stored: Uint8Array,
-    decrypt: boolean,
-    context: { owner: string; dataId: string },
-  ): { data: Uint8Array; encrypted: boolean } {
-    if (!decrypt || stored[0] !== 0x7b /* { */) return { data: stored, encrypted: false };
-    let envelope: ReturnType<typeof parseEciesEnvelope>;
-    try {
-      envelope = parseEciesEnvelope(stored);
-    } catch {
-      return { data: stored, encrypted: false };
-    }
-    try {
-      return { data: decryptECIES(this.parts.keyPair.privateKey, envelope), encrypted: true };
-    } catch (error) {
-      // The signature verified, so these are the bytes the signer stored; the envelope does not name
-      // its recipient, so a MAC mismatch cannot tell "another key" from "damaged before signing".
-      const why = error instanceof Error ? error.message : String(error);
-      throw new PermissionError(
-        `${context.owner}'s datum cannot be decrypted with this client's data key (${why}): it was encrypted to another key, or damaged before it was signed`,
-        {
-          key: context.dataId,
-          cause: error,
-          hint: 'If it was encrypted to another key, only that key can read it (ask the owner to encrypt it to your data key); otherwise the writer must store it again.',
-        },
-      );
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { bytesToStream, DEFAULT_MAX_READ_BYTES, readBody } from '../body.js';
+import { delay } from '../delay.js';
 import type { GetOptions, OperationOptions, PutOptions, StorageDriver, StoredObject } from '../driver.js';
 import {
   AbortedError,
@@ -9,7 +10,13 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { guardedBody } from '../key-value-driver.js';
-import { onceDone, type TransferObserver, watchedBody, watchedChunks } from './transfer-observer.js';
+import {
+  countedBody,
+  onceDone,
+  type TransferObserver,
+  watchedBody,
+  watchedChunks,
+} from './transfer-observer.js';
 
 /** How a driver's operations are bounded and retried. */
 export interface DriverPolicy {
@@ -65,12 +72,12 @@ export async function runWithPolicy<T>(
     }
     if (!error.retryable || !replayable || tryNo >= p.retries || signal?.aborted) throw error;
     const backoff = Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** tryNo);
-    let delay = backoff / 2 + (p.random() * backoff) / 2;
+    let wait = backoff / 2 + (p.random() * backoff) / 2;
     if (isStorageError(error) && error instanceof RateLimitedError && error.retryAfterMs !== undefined) {
       if (error.retryAfterMs > p.maxRetryAfterMs) throw error;
-      delay = Math.max(delay, error.retryAfterMs);
+      wait = Math.max(wait, error.retryAfterMs);
     }
-    await sleep(delay, signal, context);
+    await delay(wait, signal, context);
   }
 }
 
@@ -109,20 +116,6 @@ async function attemptOnce<T>(
     clearTimeout(timer);
     callerSignal?.removeEventListener('abort', onCallerAbort);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined, context: { driver: string; key?: string }) {
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new AbortedError('Operation aborted', { ...context, cause: signal?.reason }));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
@@ -171,23 +164,24 @@ export function withDriverPolicy(
       runWithPolicy({ driver: name, key }, policy, options?.signal, (signal) =>
         op(key, { ...(options as O), signal }),
       );
-  // A watched put hands the driver the same bytes as a stream of chunks (with `size`, which drivers
-  // take in bounded memory), so what the driver has consumed can be counted.
+  // A watched put of bytes hands the driver the same bytes as a stream of chunks (with `size`, which
+  // drivers take in bounded memory), so what the driver has consumed can be counted; a streamed body
+  // is counted as the driver takes it.
   const putAttempt = async (
     op: (key: string, body: Uint8Array | AsyncIterable<Uint8Array>, options: PutOptions) => Promise<unknown>,
     key: string,
     body: Uint8Array | AsyncIterable<Uint8Array>,
     options: PutOptions,
   ) => {
-    const started =
-      body instanceof Uint8Array
-        ? observer?.transferStarted({ driver: name, operation: 'put', key, size: body.byteLength })
-        : undefined;
+    const size = body instanceof Uint8Array ? body.byteLength : options.size;
+    const started = observer?.transferStarted({ driver: name, operation: 'put', key, size });
     if (started === undefined) return op(key, body, options);
     const watch = onceDone(started);
     try {
-      const bytes = body as Uint8Array;
-      const result = await op(key, watchedChunks(bytes, watch), { ...options, size: bytes.byteLength });
+      const result =
+        body instanceof Uint8Array
+          ? await op(key, watchedChunks(body, watch), { ...options, size: body.byteLength })
+          : await op(key, countedBody(body, watch), options);
       watch.done(false);
       return result;
     } catch (error) {

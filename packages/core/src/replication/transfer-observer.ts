@@ -59,6 +59,17 @@ export async function* watchedChunks(bytes: Uint8Array, watch: TransferWatch): A
   }
 }
 
+/** A streamed put's body that tells `watch` of every chunk the driver takes (the caller ends the watch). */
+export async function* countedBody(
+  body: AsyncIterable<Uint8Array>,
+  watch: TransferWatch,
+): AsyncIterable<Uint8Array> {
+  for await (const chunk of body) {
+    yield chunk;
+    watch.advance(chunk.byteLength);
+  }
+}
+
 /** A get's body that tells `watch` of every chunk read, and ends the watch when the read stops. */
 export async function* watchedBody(
   body: AsyncIterable<Uint8Array>,

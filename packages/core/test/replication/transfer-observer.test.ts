@@ -74,6 +74,16 @@ describe('the transfer observer of the policy layer', () => {
     ]);
   });
 
+  it('counts a streamed put as the driver takes it, and ends it once the put settled', async () => {
+    const { observer, seen } = recorder();
+    const driver = withDriverPolicy(createMemoryDriver({ name: 'm' }), {}, observer);
+    async function* stream() {
+      for (let i = 0; i < 4; i++) yield new Uint8Array(1000);
+    }
+    await driver.putMutable('k', stream(), { size: 4000 });
+    expect(seen.map((s) => [s.transfer.size, s.counted, s.ends])).toEqual([[4000, 4000, [false]]]);
+  });
+
   it('leaves a transfer the observer declines exactly as without one', async () => {
     const inner = createMemoryDriver({ name: 'm' });
     const arrivals = arrivalsOf(inner);
