@@ -119,7 +119,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       ownLedger = ledger;
       names = ledger;
     }
-    const keyPair = await resolveIdentity(options, keyPath, keyFileExists, names, onWarning);
+    const keyPair = await dataKeyCheckedAgainstZoneFile(options, keyPath, keyFileExists, names, onWarning);
     return new StorageClient({
       name: options.name,
       keyPair,
@@ -161,7 +161,7 @@ function dataKeyPathOf(options: OpenStorageOptions, config: ClientConfig): strin
  * `createIdentity` allows it. A name whose key file exists but which the registry lost is refused
  * (IntegrityError) unless `recoverLedger` is set.
  */
-async function resolveIdentity(
+async function dataKeyCheckedAgainstZoneFile(
   options: OpenStorageOptions,
   keyPath: string,
   keyFileExists: boolean,
