@@ -1,0 +1,19 @@
+export * from './decode.js';
+export * from './encode.js';
+export {
+  CHUNK_TAG_BYTES,
+  CHUNKED_FORMAT_TAG,
+  type ChunkedManifest,
+  chunkCountOf,
+  chunkPlaintextLength,
+  isChunkedManifest,
+  MAX_CHUNK_BYTES,
+  MAX_CHUNK_COUNT,
+  MAX_FQ_DATA_ID_BYTES,
+  MAX_MANIFEST_BYTES,
+  type ManifestFields,
+  type ParseManifestOptions,
+  parseManifest,
+  storedChunkLength,
+  type WrappedFileKey,
+} from './manifest.js';
