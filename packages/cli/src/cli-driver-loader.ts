@@ -1,22 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import {
-  DRIVER_PACKAGE_PREFIX,
-  type DriverModule,
-  DriverRegistry,
-  installedDriverNames,
-  withWorkingDirectoryFallback,
-} from '@blockstack-storage/core';
+import { DriverLoader, installedDriverNames, withWorkingDirectoryFallback } from '@blockstack-storage/core';
 import diskDriverModule from '@blockstack-storage/driver-disk';
 
 /**
- * The driver registry of the command line: the disk driver is built in; any other
- * `@blockstack-storage/driver-<name>` is loaded from beside the CLI (e.g. installed globally next to
- * it) or from the working directory's node_modules.
+ * The driver loader of the command line, the one way every command gets drivers: the disk driver is
+ * built in; any other `@blockstack-storage/driver-<name>` is loaded from beside the CLI (e.g. installed
+ * globally next to it) or from the working directory's node_modules.
  */
-export function createCliRegistry(): DriverRegistry {
-  return new DriverRegistry({ importer: importBesideCliOrCwd }).register(diskDriverModule);
+export function createCliDriverLoader(): DriverLoader {
+  return new DriverLoader({ importer: importBesideCliOrCwd }).register(diskDriverModule);
 }
 
 // The dynamic import() must be written here so it resolves from the CLI's own package.
@@ -35,16 +29,4 @@ export function installedDrivers(): string[] {
     }
   }
   return [...names].sort();
-}
-
-/** The driver module `name` installed beside the CLI or in the working directory, if any. */
-export async function loadDriverModule(name: string): Promise<DriverModule | undefined> {
-  try {
-    const loaded = (await importBesideCliOrCwd(`${DRIVER_PACKAGE_PREFIX}${name}`)) as {
-      default?: DriverModule;
-    };
-    return loaded.default?.name === name ? loaded.default : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -8,19 +8,18 @@ import {
   openStorage,
   type StorageClient,
 } from '@blockstack-storage/core';
-import diskDriverModule from '@blockstack-storage/driver-disk';
-import { installedDrivers, loadDriverModule } from './cli-driver-registry.js';
+import { createCliDriverLoader, installedDrivers } from './cli-driver-loader.js';
 import type { CommandContext } from './command.js';
 import type { DriverProgressBoard } from './driver-progress-board.js';
 import { resolveIdentity } from './identity.js';
 import { loadConfig } from './load-config.js';
-import { withTransferProgress } from './progress-driver.js';
 import { MAX_READ_BYTES } from './put-limits.js';
 
 /**
  * Opens the user's storage from the config: drivers built and checked against the required/local
  * rule, data key loaded (never created here: that is `init`'s job), name resolved in the embedded
- * ledger. Warnings go to stderr (suppressed by --quiet).
+ * ledger. Warnings go to stderr (suppressed by --quiet). The config file is read once, here; drivers
+ * come from the CLI's driver loader, as in every other command.
  */
 export async function openClient(
   context: CommandContext,
@@ -29,24 +28,17 @@ export async function openClient(
 ): Promise<{ client: StorageClient; config: ClientConfig }> {
   const config = await loadConfig(context);
   const identity = await resolveIdentity(config, nameOverride);
-  const drivers: DriverModule[] = [diskDriverModule];
-  // By driver, not by section: `[s3-eu] driver = s3` and `[s3-us] driver = s3` need the s3 module once.
-  for (const name of new Set(config.storageDrivers.map((entry) => config.instanceDrivers[entry] ?? entry))) {
-    if (name === diskDriverModule.name) continue;
-    // Drivers installed beside the CLI; unknown ones are left to the core, whose error lists what is installed.
-    const module = await loadDriverModule(name);
-    if (module !== undefined) drivers.push(module);
-  }
-  const observed =
-    board === undefined ? drivers : drivers.map((module) => withTransferProgress(module, board));
   try {
-    // The registry defaults to the embedded ledger in the config's metadata directory.
+    const drivers = await configuredDriverModules(config);
+    // The name registry defaults to the embedded ledger in the config's metadata directory.
     const client = await openStorage({
       name: identity.name,
-      config: config.path,
+      config,
       dataKeyPath: identity.dataKeyPath,
       createIdentity: false,
-      drivers: observed,
+      drivers,
+      // The core tells the board of every attempt's bytes on each driver (only when it draws).
+      ...(board?.enabled ? { observer: board } : {}),
       env: context.env,
       onWarning: (message) => context.out.warn(message),
       // Files are bigger than application data: reads may take what `put` accepts (see put-limits).
@@ -56,6 +48,25 @@ export async function openClient(
   } catch (error) {
     throw explainUnknownDriver(error, config);
   }
+}
+
+/**
+ * The module of each driver the config names, from the CLI's driver loader; openStorage builds one
+ * driver per section from them. By driver, not by section: `[s3-eu] driver = s3` and
+ * `[s3-us] driver = s3` need the s3 module once.
+ * @throws ConfigurationError for a driver that is not installed (see `explainUnknownDriver`).
+ */
+async function configuredDriverModules(config: ClientConfig): Promise<DriverModule[]> {
+  const loader = createCliDriverLoader();
+  const modules: DriverModule[] = [];
+  for (const entry of config.storageDrivers) {
+    const name = config.instanceDrivers[entry] ?? entry;
+    if (modules.some((module) => module.name === name)) continue;
+    const loaded = await loader.load(name, entry);
+    // Always a module: the CLI registers only modules, and a package's default export is checked.
+    if ('create' in loaded) modules.push(loaded);
+  }
+  return modules;
 }
 
 /** The core's hint speaks to programmers (register with openStorage); a CLI user installs a package. */

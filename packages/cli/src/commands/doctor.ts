@@ -7,7 +7,7 @@ import {
   UnavailableError,
   withDriverPolicy,
 } from '@blockstack-storage/core';
-import { createCliRegistry } from '../cli-driver-registry.js';
+import { createCliDriverLoader } from '../cli-driver-loader.js';
 import type { Command, CommandContext } from '../command.js';
 import { explainProbeFailure, type ProbeFailure } from '../doctor-hints.js';
 import { ExitCode } from '../exit-codes.js';
@@ -101,7 +101,7 @@ async function checkDriver(
   };
   const driverName = config.instanceDrivers[name] ?? name;
   const raw = await run('open', async () => {
-    const driver = await createCliRegistry().create(driverName, config.driverSections[name] ?? {}, {
+    const driver = await createCliDriverLoader().create(driverName, config.driverSections[name] ?? {}, {
       env: context.env,
       configPath: config.path,
       instance: name,

@@ -4,7 +4,7 @@ import {
   type DriverCapabilities,
   isStorageError,
 } from '@blockstack-storage/core';
-import { createCliRegistry, installedDrivers } from '../cli-driver-registry.js';
+import { createCliDriverLoader, installedDrivers } from '../cli-driver-loader.js';
 import type { Command } from '../command.js';
 import { ExitCode, exitCodeOf } from '../exit-codes.js';
 import { loadConfig } from '../load-config.js';
@@ -43,7 +43,7 @@ export const driversCommand: Command = {
   async run(context) {
     const { out } = context;
     const config = await loadConfig(context);
-    const registry = createCliRegistry();
+    const loader = createCliDriverLoader();
     const installed = installedDrivers();
     const rows: DriverRow[] = [];
     const declaredLocal: string[] = [];
@@ -60,7 +60,7 @@ export const driversCommand: Command = {
         settings: shownSettings(config, name),
       };
       try {
-        const driver = await registry.create(driverName, config.driverSections[name] ?? {}, {
+        const driver = await loader.create(driverName, config.driverSections[name] ?? {}, {
           env: context.env,
           configPath: config.path,
           instance: name,
@@ -94,7 +94,7 @@ export const driversCommand: Command = {
       };
       try {
         // Built from an empty section just to read its declared capabilities (no I/O happens).
-        const driver = await registry.create(name, {}, { env: context.env });
+        const driver = await loader.create(name, {}, { env: context.env });
         row.capabilities = driver.capabilities;
         await driver.close?.();
       } catch {

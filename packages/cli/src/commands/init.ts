@@ -3,6 +3,7 @@ import { homedir, userInfo } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import {
   ConflictError,
+  defaultDataKeyPath,
   generateDataKeyPair,
   makeZoneFile,
   openLocalLedger,
@@ -13,7 +14,7 @@ import {
   saveDataKey,
 } from '@blockstack-storage/core';
 import type { Command, CommandContext } from '../command.js';
-import { defaultDataKeyPath, resolveIdentity } from '../identity.js';
+import { resolveIdentity } from '../identity.js';
 import { loadConfig } from '../load-config.js';
 import { UsageError } from '../usage-error.js';
 import { DEFAULT_SERVE_PORT } from './serve.js';

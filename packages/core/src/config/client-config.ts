@@ -18,8 +18,9 @@ export const DRIVER_KEY = 'driver';
 
 /**
  * Every key `[blockstack-client]` may hold; any other is refused, so a misspelling is not ignored.
- * `name` and `data_key` are not read by the core: they are the user's name and data-key path that the
- * command line (and applications sharing its config) read from the same section.
+ * `name` and `data_key` are the user's name and data-key path: loaded into `ClientConfig.name` and
+ * `.dataKeyPath` for the command line (and applications sharing its config); `openStorage` takes the
+ * name and key path as options instead.
  */
 export const CLIENT_CONFIG_KEYS = [
   'storage_drivers',
@@ -69,6 +70,13 @@ export interface ClientConfig {
   readonly driverRetries: number;
   /** One section per driver (env overrides applied, `driver` key removed), handed to its factory. */
   readonly driverSections: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** `name`: the user the command line acts as, e.g. `alice.id`; `undefined` when not set. */
+  readonly name?: string | undefined;
+  /**
+   * `data_key`: the user's data key file (`~` expanded); `undefined` when not set, and then the key
+   * lives at `defaultDataKeyPath(metadataDir, name)`.
+   */
+  readonly dataKeyPath?: string | undefined;
 }
 
 /** What a config built in code may give; everything but `storageDrivers` has a default. */
@@ -85,6 +93,8 @@ export interface ClientConfigInput {
   driverTimeoutMs?: number;
   driverRetries?: number;
   driverSections?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  name?: string | undefined;
+  dataKeyPath?: string | undefined;
 }
 
 export interface LoadConfigOptions {
@@ -196,6 +206,12 @@ export function parseClientConfig(
       driverTimeoutMs: parseWhole(client.storage_timeout_ms, where, 'storage_timeout_ms', 1),
       driverRetries: parseWhole(client.storage_retries, where, 'storage_retries', 0),
       driverSections,
+      name: client.name === '' ? undefined : client.name,
+      // Relative to the working directory, as the command line has always read it.
+      dataKeyPath:
+        client.data_key === undefined || client.data_key === ''
+          ? undefined
+          : expandHome(client.data_key, home),
     },
     options.path,
     home,
@@ -282,6 +298,8 @@ function buildConfig(input: ClientConfigInput, path: string | undefined, home: s
     driverTimeoutMs: timeout,
     driverRetries: retries,
     driverSections: Object.freeze(sections),
+    name: input.name,
+    dataKeyPath: input.dataKeyPath === undefined ? undefined : expandHome(input.dataKeyPath, home),
   });
 }
 

@@ -14,20 +14,21 @@ export const DRIVER_PACKAGE_PREFIX = '@blockstack-storage/driver-';
 /** Something a program registers: a driver module (built from its config section) or a ready driver. */
 export type DriverRegistration = DriverModule | StorageDriver;
 
-export interface DriverRegistryOptions {
+export interface DriverLoaderOptions {
   /** Loads a package by specifier. Default: dynamic `import()`, then resolution from the working directory. */
   importer?: (specifier: string) => Promise<unknown>;
 }
 
 /**
- * Finds drivers by their config name. A registered driver wins; otherwise `name` loads the package
- * `@blockstack-storage/driver-<name>`, whose default export is a `DriverModule`.
+ * Loads drivers by their config name and builds them from their sections. A registered driver wins;
+ * otherwise `name` loads the package `@blockstack-storage/driver-<name>`, whose default export is a
+ * `DriverModule`. (Not the name registry: that is `NameRegistry`.)
  */
-export class DriverRegistry {
+export class DriverLoader {
   private readonly registered = new Map<string, DriverRegistration>();
   private readonly importer: (specifier: string) => Promise<unknown>;
 
-  constructor(options: DriverRegistryOptions = {}) {
+  constructor(options: DriverLoaderOptions = {}) {
     this.importer = options.importer ?? importFromHereOrCwd;
   }
 
@@ -46,6 +47,16 @@ export class DriverRegistry {
   }
 
   /**
+   * The driver module (or ready driver) called `name`: the registered one, else the installed
+   * package's default export. `instance` (a config section naming this driver) only words the error.
+   * @throws ConfigurationError when no such driver is registered or installed (listing those that
+   *   are), or when the package is not a driver module of that name.
+   */
+  async load(name: string, instance = name): Promise<DriverRegistration> {
+    return this.registered.get(name) ?? (await this.importModule(name, instance));
+  }
+
+  /**
    * Builds the driver called `name` from its config section. With `context.instance` (the section's
    * name, e.g. `s3-eu` for `[s3-eu] driver = s3`) the driver goes by that name: its `name` and the
    * errors it throws say `s3-eu` (see `withInstanceName`). When the module declares `configKeys`, a
@@ -60,7 +71,7 @@ export class DriverRegistry {
     context: DriverFactoryContext = {},
   ): Promise<StorageDriver> {
     const instance = context.instance ?? name;
-    const entry = this.registered.get(name) ?? (await this.load(name, instance));
+    const entry = await this.load(name, instance);
     if (!isDriverModule(entry)) {
       if (instance !== name) {
         throw new ConfigurationError(
@@ -97,7 +108,7 @@ export class DriverRegistry {
     return withInstanceName(driver, instance);
   }
 
-  private async load(name: string, instance = name): Promise<DriverModule> {
+  private async importModule(name: string, instance: string): Promise<DriverModule> {
     const specifier = `${DRIVER_PACKAGE_PREFIX}${name}`;
     let loaded: unknown;
     try {
@@ -140,7 +151,17 @@ function isDriverModule(value: unknown): value is DriverModule {
 }
 
 /**
- * An importer for `DriverRegistry` that tries `importHere` first (a dynamic `import()` written in the
+ * @deprecated Renamed `DriverLoader` ("registry" is the name registry, `NameRegistry`). This alias
+ * goes in the next minor release.
+ */
+export const DriverRegistry = DriverLoader;
+/** @deprecated Renamed `DriverLoader`; see the value of the same name. */
+export type DriverRegistry = DriverLoader;
+/** @deprecated Renamed `DriverLoaderOptions`. */
+export type DriverRegistryOptions = DriverLoaderOptions;
+
+/**
+ * An importer for `DriverLoader` that tries `importHere` first (a dynamic `import()` written in the
  * caller's module, so it resolves from the caller's package) and then the working directory: an
  * application usually installs drivers beside core, and under pnpm's strict layout they are visible
  * from the application's directory rather than from core's (or a CLI's).

@@ -1,5 +1,5 @@
 export * from './client-config.js';
-export * from './driver-registry.js';
+export * from './driver-loader.js';
 export * from './ini.js';
 export { withInstanceName } from './instance-driver.js';
 export { checkKnownKeys, closestKey } from './known-keys.js';

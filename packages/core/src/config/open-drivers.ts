@@ -1,7 +1,7 @@
 import type { StorageDriver } from '../driver.js';
 import { asStorageError, ErrorCode } from '../errors.js';
 import { CLIENT_SECTION, type ClientConfig } from './client-config.js';
-import type { DriverRegistry } from './driver-registry.js';
+import type { DriverLoader } from './driver-loader.js';
 import { checkMutableWriteRule } from './replication-rule.js';
 
 /** The configured drivers, built and initialised, with what the core needs to know about each. */
@@ -25,14 +25,14 @@ export interface OpenedDrivers {
  */
 export async function openConfiguredDrivers(
   config: ClientConfig,
-  registry: DriverRegistry,
+  loader: DriverLoader,
   env?: Readonly<Record<string, string | undefined>>,
 ): Promise<OpenedDrivers> {
   const drivers: StorageDriver[] = [];
   try {
     for (const name of config.storageDrivers) {
       const section = config.driverSections[name] ?? {};
-      const driver = await registry.create(config.instanceDrivers[name] ?? name, section, {
+      const driver = await loader.create(config.instanceDrivers[name] ?? name, section, {
         env,
         configPath: config.path,
         instance: name,

@@ -4,12 +4,21 @@ import { link, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { bytesToHex, hexToBytes } from '../crypto/hex.js';
 import { ConfigurationError, ConflictError, PermissionError } from '../errors.js';
+import { encodeDataId } from '../keys.js';
 import { type RegularFileRead, readRegularFile } from '../regular-file.js';
 import { syncDirectory } from '../sync-directory.js';
 import { type DataKeyPair, publicKeyFromPrivate } from './data-key.js';
 
 /** The `format` tag of a data key file, so a future format can be told apart. */
 export const DATA_KEY_FILE_FORMAT = 'blockstack-storage/data-key/1';
+
+/**
+ * Where `name`'s data key file lives unless one is configured (`data_key`, `dataKeyPath`):
+ * `<metadataDir>/keys/<name>.key`, the name encoded like a data id so that no name escapes `keys/`.
+ */
+export function defaultDataKeyPath(metadataDir: string, name: string): string {
+  return join(metadataDir, 'keys', `${encodeDataId(name)}.key`);
+}
 
 /** Options of `saveDataKey`. */
 export interface SaveDataKeyOptions {

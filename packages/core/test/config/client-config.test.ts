@@ -58,6 +58,22 @@ describe('client config', () => {
     expect(config.readPolicy).toBe('newest');
   });
 
+  it('loads name and data_key of [blockstack-client] once, for the command line', () => {
+    const head = '[blockstack-client]\nstorage_drivers = s3\nstorage_drivers_required_write = s3\n';
+    const options = { path: '/etc/bs/client.ini', home: '/home/u', env: {} };
+    const config = parseClientConfig(`${head}name = alice.id\ndata_key = ~/keys/alice.key\n`, options);
+    expect(config.name).toBe('alice.id');
+    expect(config.dataKeyPath).toBe('/home/u/keys/alice.key');
+    // Kept when the loaded config is handed on (openStorage re-validates the object it is given).
+    expect(resolveClientConfig(config)).toMatchObject({
+      name: 'alice.id',
+      dataKeyPath: '/home/u/keys/alice.key',
+    });
+    const unset = parseClientConfig(`${head}name =\n`, options);
+    expect(unset.name).toBeUndefined();
+    expect(unset.dataKeyPath).toBeUndefined();
+  });
+
   it('lets BLOCKSTACK_<SECTION>_<KEY> override or add driver keys, longest driver name winning', () => {
     const text = `[blockstack-client]\nstorage_drivers = s3, s3-eu\nstorage_drivers_required_write = s3\n[s3]\nsecret_access_key = from-file\n`;
     const config = parseClientConfig(text, {

@@ -2,8 +2,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  DriverLoader,
   type DriverModule,
-  DriverRegistry,
   ErrorCode,
   isStorageError,
   openStorage,
@@ -74,23 +74,23 @@ bucket = eu
   });
 
   it('builds two instances of one module, each named after its section', async () => {
-    const registry = new DriverRegistry().register(tempDirModule);
+    const loader = new DriverLoader().register(tempDirModule);
     const [a, b] = [await tempDir(), await tempDir()];
-    const one = await registry.create('tempdir', { root: a }, { instance: 'tmp-a' });
-    const two = await registry.create('tempdir', { root: b }, { instance: 'tmp-b' });
+    const one = await loader.create('tempdir', { root: a }, { instance: 'tmp-a' });
+    const two = await loader.create('tempdir', { root: b }, { instance: 'tmp-b' });
     expect([one.name, two.name]).toEqual(['tmp-a', 'tmp-b']);
     await one.putMutable('k', text('one'));
     await two.putMutable('k', text('two'));
     expect(str(await readBody((await one.getMutable('k'))!.body, 100))).toBe('one');
     expect(str(await readBody((await two.getMutable('k'))!.body, 100))).toBe('two');
     // Named after the driver: the very driver the module built, as before.
-    const plain = await registry.create('tempdir', { root: a });
+    const plain = await loader.create('tempdir', { root: a });
     expect(plain.name).toBe('tempdir');
   });
 
   it('labels errors of an instance with its name: factory, calls, streamed bodies and listings', async () => {
-    const registry = new DriverRegistry().register(tempDirModule);
-    const factory = await failure(registry.create('tempdir', {}, { instance: 'tmp-a' }));
+    const loader = new DriverLoader().register(tempDirModule);
+    const factory = await failure(loader.create('tempdir', {}, { instance: 'tmp-a' }));
     expect(factory.driver).toBe('tmp-a');
     expect(factory.message).toBe('[blockstack-storage] [tmp-a] [tmp-a] root is required.');
 
@@ -137,19 +137,19 @@ bucket = eu
   });
 
   it('names the section when its driver is unknown', async () => {
-    const registry = new DriverRegistry({
+    const loader = new DriverLoader({
       importer: async () => {
         throw Object.assign(new Error('not found'), { code: 'ERR_MODULE_NOT_FOUND' });
       },
     });
-    const error = await failure(registry.create('nope', {}, { instance: 'backup' }));
+    const error = await failure(loader.create('nope', {}, { instance: 'backup' }));
     expect(error.message).toContain('Unknown storage driver "nope" (named by "driver = nope" in [backup])');
     expect(error.driver).toBe('nope');
   });
 
   it('refuses a ready driver (not a module) used under another name', async () => {
-    const registry = new DriverRegistry().register(createMemoryDriver({ name: 'mem' }));
-    const error = await failure(registry.create('mem', {}, { instance: 'mem-2' }));
+    const loader = new DriverLoader().register(createMemoryDriver({ name: 'mem' }));
+    const error = await failure(loader.create('mem', {}, { instance: 'mem-2' }));
     expect(isStorageError(error, ErrorCode.Configuration)).toBe(true);
     expect(error.message).toContain('registered as a ready driver, not a driver module');
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   closestKey,
+  DriverLoader,
   type DriverModule,
-  DriverRegistry,
   ErrorCode,
   isStorageError,
   openConfiguredDrivers,
@@ -103,7 +103,7 @@ describe('driver section keys', () => {
       path: '/etc/bs/client.ini',
       env: {},
     });
-    const error = await failure(openConfiguredDrivers(config, new DriverRegistry().register(module)));
+    const error = await failure(openConfiguredDrivers(config, new DriverLoader().register(module)));
     expect(isStorageError(error, ErrorCode.Configuration)).toBe(true);
     expect(error.message).toContain(
       '/etc/bs/client.ini [mem]: unknown key "max_object_byts"; did you mean "max_object_bytes"?',
@@ -118,7 +118,7 @@ describe('driver section keys', () => {
     const config = parseClientConfig(`${HEAD}[mem]\nroot = /r\n`, {
       env: { BLOCKSTACK_MEM_API_TOKEN: 'hunter2-secret' },
     });
-    const error = await failure(openConfiguredDrivers(config, new DriverRegistry().register(module)));
+    const error = await failure(openConfiguredDrivers(config, new DriverLoader().register(module)));
     expect(error.message).toContain('unknown key "api_token"');
     expect(error.hint).toContain('unset BLOCKSTACK_MEM_API_TOKEN');
     expect(`${error.message} ${error.hint}`).not.toContain('hunter2');
@@ -129,14 +129,14 @@ describe('driver section keys', () => {
     const text = `[blockstack-client]\nstorage_drivers = mem-a\nstorage_drivers_required_write = mem-a\n[mem-a]\ndriver = mem\nroot = /r\n`;
     const opened = await openConfiguredDrivers(
       parseClientConfig(text, { env: {} }),
-      new DriverRegistry().register(module),
+      new DriverLoader().register(module),
     );
     expect(opened.drivers.map((d) => d.name)).toEqual(['mem-a']);
     expect(seen).toEqual([{ root: '/r' }]);
     const error = await failure(
       openConfiguredDrivers(
         parseClientConfig(`${text}rot = /x\n`, { path: '/c.ini', env: {} }),
-        new DriverRegistry().register(module),
+        new DriverLoader().register(module),
       ),
     );
     expect(error.message).toContain('/c.ini [mem-a]: unknown key "rot"; did you mean "root"?');
@@ -145,7 +145,7 @@ describe('driver section keys', () => {
   it('does not check modules that declare no keys (third-party modules written before configKeys)', async () => {
     const { module, seen } = recordingModule();
     const config = parseClientConfig(`${HEAD}[mem]\nanything = goes\n`, { env: {} });
-    await openConfiguredDrivers(config, new DriverRegistry().register(module));
+    await openConfiguredDrivers(config, new DriverLoader().register(module));
     expect(seen).toEqual([{ anything: 'goes' }]);
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/crypto/hex.js';
 import { compressPublicKey, generateDataKeyPair, publicKeyFromPrivate } from '../../src/identity/data-key.js';
-import { loadDataKey, saveDataKey } from '../../src/identity/key-file.js';
+import { defaultDataKeyPath, loadDataKey, saveDataKey } from '../../src/identity/key-file.js';
+import { defaultDataKeyPath as exported } from '../../src/index.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -88,5 +89,18 @@ describe('data keys', () => {
       expect(error.message.toLowerCase()).not.toContain(secret);
       expect(String(error.cause ?? '').toLowerCase()).not.toContain(secret);
     }
+  });
+});
+
+describe('defaultDataKeyPath', () => {
+  it('puts the key of a name in <metadata>/keys, the name encoded so that none escapes the directory', () => {
+    expect(exported).toBe(defaultDataKeyPath);
+    expect(defaultDataKeyPath('/m', 'alice.id')).toMatch(/^\/m\/keys\/[^/]+\.key$/);
+    for (const name of ['../../etc/passwd', 'a/b', 'A.id', '..']) {
+      const path = defaultDataKeyPath('/m', name);
+      expect(path.startsWith('/m/keys/')).toBe(true);
+      expect(path.slice('/m/keys/'.length)).not.toContain('/');
+    }
+    expect(defaultDataKeyPath('/m', 'A.id')).not.toBe(defaultDataKeyPath('/m', 'a.id'));
   });
 });
