@@ -1,5 +1,4 @@
 import { expect } from 'vitest';
-import type { Body } from '../../src/driver.js';
 import {
   type ChunkedManifest,
   decodeChunked,
@@ -8,6 +7,7 @@ import {
   type FetchChunk,
   parseManifest,
 } from '../../src/chunked/index.js';
+import type { Body } from '../../src/driver.js';
 import { isStorageError } from '../../src/errors.js';
 
 /** A stored value as a content-addressed store would hold it: manifest bytes and chunks by hash. */

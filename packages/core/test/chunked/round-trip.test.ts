@@ -14,7 +14,12 @@ import { pattern, patternStream, readBack, sameBytes, store } from './chunk-stor
 const alice = generateDataKeyPair();
 const bob = generateDataKeyPair();
 const CHUNK = 64;
-const base = { fqDataId: 'alice.id/backup.tar', version: 3, timestamp: 1_800_000_000, privateKey: alice.privateKey };
+const base = {
+  fqDataId: 'alice.id/backup.tar',
+  version: 3,
+  timestamp: 1_800_000_000,
+  privateKey: alice.privateKey,
+};
 
 const sizes: [string, number][] = [
   ['an empty value', 0],
@@ -49,7 +54,8 @@ describe('chunked round trips', () => {
           const overhead = encrypted ? CHUNK_TAG_BYTES * chunks.length : 0;
           expect(chunks.reduce((sum, c) => sum + c.byteLength, 0)).toBe(size + overhead);
           if (!encrypted && size > 0) expect(sameBytes(Buffer.concat(chunks), value)).toBe(true);
-          if (encrypted && size > 0) expect(sameBytes(Buffer.concat(chunks).subarray(0, 16), value.subarray(0, 16))).toBe(false);
+          if (encrypted && size > 0)
+            expect(sameBytes(Buffer.concat(chunks).subarray(0, 16), value.subarray(0, 16))).toBe(false);
           const back = await readBack(stored, alice.publicKey, encrypted ? bob.privateKey : undefined);
           expect(sameBytes(back, value)).toBe(true);
         });
@@ -60,8 +66,17 @@ describe('chunked round trips', () => {
   it('the manifest of a parsed value carries the signed fields, the signer and every chunk hash', async () => {
     const stored = await store(pattern(0, 200), { ...base, chunkBytes: CHUNK });
     const parsed = parseManifest(stored.manifest.bytes, alice.publicKey, { fqDataId: base.fqDataId });
-    expect(parsed).toMatchObject({ fqDataId: base.fqDataId, version: 3, timestamp: 1_800_000_000, size: 200, chunkBytes: CHUNK, chunkCount: 4 });
-    expect(parsed.chunkHashes).toEqual(stored.chunks.map((c) => createHash('sha256').update(c).digest('hex')));
+    expect(parsed).toMatchObject({
+      fqDataId: base.fqDataId,
+      version: 3,
+      timestamp: 1_800_000_000,
+      size: 200,
+      chunkBytes: CHUNK,
+      chunkCount: 4,
+    });
+    expect(parsed.chunkHashes).toEqual(
+      stored.chunks.map((c) => createHash('sha256').update(c).digest('hex')),
+    );
     expect(sameBytes(parsed.signerPublicKey, alice.publicKey)).toBe(true);
   });
 
@@ -84,7 +99,9 @@ describe('chunked round trips', () => {
       break;
     }
     await expect(encoding.manifest).rejects.toMatchObject({ code: 'BSS_ABORTED' });
-    expect(() => encoding[Symbol.asyncIterator]()).toThrow(expect.objectContaining({ code: 'BSS_INVALID_KEY' }));
+    expect(() => encoding[Symbol.asyncIterator]()).toThrow(
+      expect.objectContaining({ code: 'BSS_INVALID_KEY' }),
+    );
   });
 
   it('a body that fails midway rejects the manifest with its error', async () => {
@@ -123,7 +140,11 @@ describe('chunked round trips', () => {
 
   it('an abort between chunks stops the encoding and the decoding with AbortedError', async () => {
     const controller = new AbortController();
-    const encoding = encodeChunked(pattern(0, 500), { ...base, chunkBytes: CHUNK, signal: controller.signal });
+    const encoding = encodeChunked(pattern(0, 500), {
+      ...base,
+      chunkBytes: CHUNK,
+      signal: controller.signal,
+    });
     await expect(async () => {
       for await (const chunk of encoding) if (chunk.index === 1) controller.abort();
     }).rejects.toMatchObject({ code: 'BSS_ABORTED' });
