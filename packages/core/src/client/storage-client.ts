@@ -3,7 +3,13 @@ import { checkMutableWriteRule } from '../config/index.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { encryptECIESToBytes } from '../crypto/index.js';
 import { signMutableEnvelope, signTombstone } from '../envelope/index.js';
-import { AbortedError, asStorageError, ConfigurationError, TooLargeError } from '../errors.js';
+import {
+  AbortedError,
+  asStorageError,
+  ConfigurationError,
+  TooLargeError,
+  throwIfAborted,
+} from '../errors.js';
 import type { DataKeyPair } from '../identity/index.js';
 import { validateDataId, validateHash } from '../keys.js';
 import type { NameRegistry } from '../registry/index.js';
@@ -26,6 +32,14 @@ import { readMutable } from './mutable-read.js';
 import { deleteVerdict, putVerdict, type WriteTarget, writeNextVersion } from './mutable-write.js';
 import { openValue } from './open-value.js';
 import { mutableUrlsFor, publicUrlsOf, urlPrefixOf, withPublishedUrls } from './published-urls.js';
+import {
+  type DatumHealth,
+  type DatumRepair,
+  inspectImmutable,
+  inspectMutable,
+  repairImmutable,
+  repairMutable,
+} from './replicas.js';
 import type {
   DeleteResult,
   GetImmutableResult,
@@ -394,6 +408,60 @@ export class StorageClient {
     result.outcomes = deleted.outcomes;
     assertWritten(deleted, 'deleteImmutable', dataId, options.signal);
     return result;
+  }
+
+  /**
+   * How every datum of this name stands across the drivers, one datum at a time: each copy current,
+   * stale (with its version), missing, invalid (with why) or unreachable, judged against the newest
+   * verified copy on any driver. Mutable ids come from the drivers that can list and from this
+   * machine's version cache; immutable data from the zone file's records. Reads only.
+   */
+  async *verify(options: { signal?: AbortSignal } = {}): AsyncIterable<DatumHealth> {
+    this.assertOpen();
+    for (const dataId of await this.mutableIds(options.signal)) {
+      yield (await inspectMutable(this.parts.coordinator, this.writeTarget(dataId, options.signal))).health;
+    }
+    for (const record of listImmutableDataRecords(await this.zoneFiles.of(this.name))) {
+      yield (await inspectImmutable(this.parts.coordinator, record)).health;
+    }
+  }
+
+  /**
+   * Heals the replicas: for every datum (as `verify` finds them), copies the newest verified copy, bytes
+   * as stored, to every driver whose copy is stale, missing or invalid. Never writes over a newer copy
+   * (writes are conditional on the copy judged, where the driver has conditional writes); deletions
+   * propagate as their tombstones; unreachable drivers are left for the next run. Idempotent: a second
+   * run finds nothing to do. `dryRun` reports what would be written and writes nothing.
+   */
+  async *sync(options: { dryRun?: boolean; signal?: AbortSignal } = {}): AsyncIterable<DatumRepair> {
+    this.assertOpen();
+    const { coordinator } = this.parts;
+    for (const dataId of await this.mutableIds(options.signal)) {
+      yield await this.writes.run(dataId, () =>
+        repairMutable(coordinator, this.writeTarget(dataId, options.signal), options),
+      );
+    }
+    for (const record of listImmutableDataRecords(await this.zoneFiles.of(this.name))) {
+      throwIfAborted(options.signal, { key: record.dataId });
+      yield await repairImmutable(coordinator, record, options);
+    }
+  }
+
+  /** Every mutable id of this name that a driver lists or this machine's version cache knows, sorted. */
+  private async mutableIds(signal: AbortSignal | undefined): Promise<string[]> {
+    const ids = new Set(await this.parts.versions.knownIds(this.name));
+    for (const driver of this.parts.coordinator.drivers) {
+      if (!driver.capabilities.mutable || !driver.listMutable) continue;
+      try {
+        for await (const id of driver.listMutable({ signal })) ids.add(id);
+      } catch (error) {
+        // A driver that cannot list now still has its copies judged for the ids the others know.
+        this.parts.onWarning(
+          `Could not list the ids on ${driver.name}: ${asStorageError(error, { driver: driver.name }).message}`,
+        );
+      }
+    }
+    return [...ids].sort();
   }
 
   /** Closes the drivers (and the registry when `openStorage` opened it). The client is unusable after. */

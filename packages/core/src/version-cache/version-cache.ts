@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../errors.js';
-import { encodeDataId, validateDataId } from '../keys.js';
+import { decodeDataId, encodeDataId, validateDataId } from '../keys.js';
 import { syncDirectory } from '../sync-directory.js';
 
 // `<version>` or `<version>.<millis>`: the millis say when that version was written (its envelope's
@@ -149,6 +149,22 @@ export class VersionCache {
         hint: 'Check that the metadata directory exists and is writable.',
       });
     }
+  }
+
+  /**
+   * The data ids of `name` this cache knows (that were read or written here). Ids shortened by
+   * `encodeDataId` (very long ones) cannot be told back and are left out.
+   */
+  async knownIds(name: string): Promise<string[]> {
+    validateDataId(name);
+    let entries: string[];
+    try {
+      entries = await readdir(join(this.root, encodeDataId(name)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new UnavailableError(`Cannot read the version cache of ${name}`, { key: name, cause: error });
+    }
+    return entries.map((segment) => decodeDataId(segment)).filter((id): id is string => id !== undefined);
   }
 
   private dirOf(name: string, dataId: string): string {

@@ -1,0 +1,263 @@
+import { bytesEqual } from '../body.js';
+import { sha256Hex } from '../crypto/hash.js';
+import type { StorageDriver } from '../driver.js';
+import { asStorageError, type StorageError } from '../errors.js';
+import type { ReplicationCoordinator } from '../replication/index.js';
+import type { ImmutableDataRecord } from '../zonefile/index.js';
+import { versionOf } from './mutable-read.js';
+import {
+  type CopyVerdict,
+  type HeldCopy,
+  putVerdict,
+  readHeldCopy,
+  type WriteTarget,
+  writeCopy,
+} from './mutable-write.js';
+
+/**
+ * The state of one driver's copy of a datum, judged against the newest verified copy on any driver:
+ * `current` (verifies, holds the newest version), `stale` (verifies, older), `missing`, `invalid`
+ * (does not verify: tampered, another key, another id, wrong hash), `unreachable` (the read failed),
+ * `skipped` (the driver does not serve this kind of data).
+ */
+export type CopyState = 'current' | 'stale' | 'missing' | 'invalid' | 'unreachable' | 'skipped';
+
+export interface CopyHealth {
+  driver: string;
+  state: CopyState;
+  /** The version the copy holds (mutable data; a versioned deletion counts as its version). */
+  version?: number;
+  /** Why it is invalid or unreachable. */
+  error?: StorageError;
+}
+
+/** How one datum stands across the drivers. */
+export interface DatumHealth {
+  kind: 'mutable' | 'immutable';
+  /** The data id (for immutable data: the zone file record's id). */
+  dataId: string;
+  /** Immutable data: the SHA-256 the zone file records. */
+  hash?: string;
+  /** Mutable data: the newest verified version on any driver (a deletion counts as a version). */
+  newestVersion?: number;
+  /** Mutable data: the newest verified copy is a deletion (a tombstone). */
+  deleted?: boolean;
+  /** Every copy is current (or its driver does not serve this kind of data). */
+  healthy: boolean;
+  copies: CopyHealth[];
+}
+
+/** What `sync` did for one datum. */
+export interface DatumRepair extends DatumHealth {
+  /** Drivers the newest copy was written to (or would be, on a dry run). */
+  repaired: string[];
+  /** Drivers that could not be repaired, with why (a newer copy appeared, the write failed, ...). */
+  failed: { driver: string; error: StorageError }[];
+}
+
+interface ReadCopy {
+  driver: StorageDriver;
+  held?: HeldCopy;
+  error?: StorageError;
+}
+
+/**
+ * Reads every driver's copy of a mutable datum and judges each against the newest verified one.
+ * Copies are read as a write reads them (`readHeldCopy`: with etags, an invalid copy re-read until two
+ * reads agree), so a repair can replace them conditionally.
+ */
+export async function inspectMutable(
+  coordinator: ReplicationCoordinator,
+  target: WriteTarget,
+): Promise<{ health: DatumHealth; reads: ReadCopy[]; newest?: HeldCopy }> {
+  const reads: ReadCopy[] = await Promise.all(
+    coordinator.drivers.map(async (driver): Promise<ReadCopy> => {
+      if (!driver.capabilities.mutable) return { driver };
+      try {
+        return {
+          driver,
+          held: await readHeldCopy(coordinator.source(driver, 'mutable', target.dataId), target),
+        };
+      } catch (error) {
+        return { driver, error: asStorageError(error, { driver: driver.name, key: target.dataId }) };
+      }
+    }),
+  );
+  let newest: HeldCopy | undefined;
+  for (const { held } of reads) {
+    if (
+      held !== undefined &&
+      versionOf(held.verified) !== undefined &&
+      (newest === undefined || newer(held, newest))
+    )
+      newest = held;
+  }
+  const newestVersion = newest === undefined ? undefined : versionOf(newest.verified);
+  const copies = reads.map(({ driver, held, error }): CopyHealth => {
+    if (!driver.capabilities.mutable) return { driver: driver.name, state: 'skipped' };
+    if (held === undefined) return { driver: driver.name, state: 'unreachable', error: error! };
+    const status = held.verified.report.status;
+    if (status === 'missing') return { driver: driver.name, state: 'missing' };
+    if (status === 'invalid')
+      return { driver: driver.name, state: 'invalid', error: held.verified.report.error! };
+    const version = versionOf(held.verified);
+    // Blockstack's unversioned tombstone has no version to compare: current only if nothing is newer.
+    // Of a fork (two writers without conditional writes stored one version twice), one copy is current.
+    const state =
+      (version === newestVersion && sameBytes(held, newest!)) ||
+      (version === undefined && newest === undefined)
+        ? 'current'
+        : 'stale';
+    return version === undefined ? { driver: driver.name, state } : { driver: driver.name, state, version };
+  });
+  const health: DatumHealth = {
+    kind: 'mutable',
+    dataId: target.dataId,
+    healthy: copies.every((c) => c.state === 'current' || c.state === 'skipped'),
+    copies,
+  };
+  if (newestVersion !== undefined) {
+    health.newestVersion = newestVersion;
+    health.deleted = newest!.verified.tombstoneVersion !== undefined;
+  }
+  return newest === undefined ? { health, reads } : { health, reads, newest };
+}
+
+/**
+ * Copies the newest verified copy of a mutable datum, bytes as stored (self-verifying: nothing is
+ * re-signed), to every driver whose copy is stale, missing or invalid. Each write is conditional on
+ * the copy it judged (`writeCopy`), so it never replaces a copy that became newer meanwhile; a
+ * deletion propagates as its tombstone. Unreachable drivers are left for the next run.
+ */
+export async function repairMutable(
+  coordinator: ReplicationCoordinator,
+  target: WriteTarget,
+  options: { dryRun?: boolean } = {},
+): Promise<DatumRepair> {
+  const { health, reads, newest } = await inspectMutable(coordinator, target);
+  const repair: DatumRepair = { ...health, repaired: [], failed: [] };
+  if (newest === undefined || newest.bytes === null) return repair;
+  const bytes = newest.bytes;
+  const version = versionOf(newest.verified)!;
+  const putOver = putVerdict(version, bytes);
+  // As a put of that version, except that the other copy of a fork (same version, other bytes) is replaced.
+  const verdictOf = (copy: HeldCopy): CopyVerdict => {
+    const verdict = putOver(copy);
+    return typeof verdict === 'object' && verdict.newer === version ? 'replace' : verdict;
+  };
+  await Promise.all(
+    reads.map(async ({ driver, held }, index) => {
+      const state = health.copies[index]!.state;
+      if (held === undefined || !(state === 'stale' || state === 'missing' || state === 'invalid')) return;
+      if (options.dryRun) {
+        repair.repaired.push(driver.name);
+        return;
+      }
+      try {
+        const source = coordinator.source(driver, 'mutable', target.dataId);
+        await writeCopy(driver, source, target, bytes, verdictOf, held);
+        repair.repaired.push(driver.name);
+      } catch (error) {
+        repair.failed.push({
+          driver: driver.name,
+          error: asStorageError(error, { driver: driver.name, key: target.dataId }),
+        });
+      }
+    }),
+  );
+  return repair;
+}
+
+/** Reads every driver's copy of immutable data and judges each by the SHA-256 the record holds. */
+export async function inspectImmutable(
+  coordinator: ReplicationCoordinator,
+  record: ImmutableDataRecord,
+): Promise<{ health: DatumHealth; good?: Uint8Array }> {
+  let good: Uint8Array | undefined;
+  const copies = await Promise.all(
+    coordinator.drivers.map(async (driver): Promise<CopyHealth> => {
+      if (!driver.capabilities.immutable) return { driver: driver.name, state: 'skipped' };
+      try {
+        const found = await coordinator.source(driver, 'immutable', record.hash).fetch();
+        if (found === null) return { driver: driver.name, state: 'missing' };
+        if (sha256Hex(found.bytes) !== record.hash) {
+          return {
+            driver: driver.name,
+            state: 'invalid',
+            error: asStorageError(new Error('The bytes do not match the SHA-256 in the zone file'), {
+              driver: driver.name,
+              key: record.dataId,
+            }),
+          };
+        }
+        good ??= found.bytes;
+        return { driver: driver.name, state: 'current' };
+      } catch (error) {
+        return {
+          driver: driver.name,
+          state: 'unreachable',
+          error: asStorageError(error, { driver: driver.name, key: record.dataId }),
+        };
+      }
+    }),
+  );
+  const health: DatumHealth = {
+    kind: 'immutable',
+    dataId: record.dataId,
+    hash: record.hash,
+    healthy: copies.every((c) => c.state === 'current' || c.state === 'skipped'),
+    copies,
+  };
+  return good === undefined ? { health } : { health, good };
+}
+
+/** Writes the verified bytes of immutable data to every driver whose copy is missing or invalid. */
+export async function repairImmutable(
+  coordinator: ReplicationCoordinator,
+  record: ImmutableDataRecord,
+  options: { dryRun?: boolean } = {},
+): Promise<DatumRepair> {
+  const { health, good } = await inspectImmutable(coordinator, record);
+  const repair: DatumRepair = { ...health, repaired: [], failed: [] };
+  if (good === undefined) return repair;
+  await Promise.all(
+    coordinator.drivers.map(async (driver, index) => {
+      const state = health.copies[index]!.state;
+      if (state !== 'missing' && state !== 'invalid') return;
+      if (options.dryRun) {
+        repair.repaired.push(driver.name);
+        return;
+      }
+      try {
+        await driver.putImmutable(record.hash, good, { size: good.byteLength });
+        repair.repaired.push(driver.name);
+      } catch (error) {
+        repair.failed.push({
+          driver: driver.name,
+          error: asStorageError(error, { driver: driver.name, key: record.dataId }),
+        });
+      }
+    }),
+  );
+  return repair;
+}
+
+function sameBytes(a: HeldCopy, b: HeldCopy): boolean {
+  return a.bytes !== null && b.bytes !== null && bytesEqual(a.bytes, b.bytes);
+}
+
+/**
+ * Whether `a` is newer than `b`: a higher version; of one version (a fork), the later signing time,
+ * then the greater bytes, so every run on every machine picks the same copy.
+ */
+function newer(a: HeldCopy, b: HeldCopy): boolean {
+  const [va, vb] = [versionOf(a.verified)!, versionOf(b.verified)!];
+  if (va !== vb) return va > vb;
+  const [ta, tb] = [signedAtMs(a), signedAtMs(b)];
+  if (ta !== tb) return ta > tb;
+  return Buffer.compare(a.bytes!, b.bytes!) > 0;
+}
+
+function signedAtMs(copy: HeldCopy): number {
+  return copy.verified.tombstoneMillis ?? (copy.verified.envelope?.timestamp ?? 0) * 1000;
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type DatumHealth,
+  type DatumRepair,
+  encodeDataId,
+  generateDataKeyPair,
+  type StorageClient,
+  signMutableEnvelope,
+} from '../../src/index.js';
+import { newLedger, openUser, str, tempDir, text } from '../support/client-fixture.js';
+import { createMemoryDriver } from '../support/memory-driver.js';
+
+const key = (id: string) => `mutable/${encodeDataId(id)}`;
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+/** `dataId → driver → state`, for assertions people can read. */
+function states(report: readonly DatumHealth[]): Record<string, Record<string, string>> {
+  return Object.fromEntries(
+    report.map((d) => [
+      d.dataId,
+      Object.fromEntries(d.copies.map((c) => [c.driver, `${c.state}${c.version ? ` v${c.version}` : ''}`])),
+    ]),
+  );
+}
+
+async function setup() {
+  const drivers = ['a', 'b', 'c'].map((name) =>
+    createMemoryDriver({ name, publicUrl: `https://${name}.example`, visibility: 'public' }),
+  );
+  const keyPair = generateDataKeyPair();
+  const metadataDir = await tempDir('bss-replicas-meta-');
+  const ledger = await newLedger();
+  const client = await openUser({
+    name: 'alice.id',
+    drivers,
+    registry: ledger,
+    metadataDir,
+    dataKey: keyPair.privateKey,
+  });
+  return { drivers, keyPair, client, ledger };
+}
+
+describe('verify and sync (replicas that heal)', () => {
+  it('finds seeded divergence, heals it, and a second sync finds nothing to do', async () => {
+    const { drivers, client } = await setup();
+    const [a, b, c] = drivers as [
+      ReturnType<typeof createMemoryDriver>,
+      ReturnType<typeof createMemoryDriver>,
+      ReturnType<typeof createMemoryDriver>,
+    ];
+    for (const id of ['lost', 'stale', 'flipped', 'deleted', 'fine'])
+      await client.putMutable(id, text(`${id} v1`));
+    // A write lost on one driver.
+    b.store.delete(key('lost'));
+    // A driver that missed the second version keeps the first.
+    const v1 = c.store.get(key('stale'))!;
+    await client.putMutable('stale', text('stale v2'));
+    c.store.set(key('stale'), v1);
+    // A flipped byte.
+    const flipped = a.store.get(key('flipped'))!.slice();
+    flipped[flipped.length - 3]! ^= 0x01;
+    a.store.set(key('flipped'), flipped);
+    // A deletion one driver missed.
+    const beforeDelete = b.store.get(key('deleted'))!;
+    await client.deleteMutable('deleted');
+    b.store.set(key('deleted'), beforeDelete);
+    // Immutable data lost on one driver.
+    const image = await client.putImmutable('image', text('pixels'));
+    c.store.delete(`immutable/${image.hash}`);
+
+    const before = await all(client.verify());
+    expect(states(before)).toEqual({
+      deleted: { a: 'current v2', b: 'stale v1', c: 'current v2' },
+      fine: { a: 'current v1', b: 'current v1', c: 'current v1' },
+      flipped: { a: 'invalid', b: 'current v1', c: 'current v1' },
+      lost: { a: 'current v1', b: 'missing', c: 'current v1' },
+      stale: { a: 'current v2', b: 'current v2', c: 'stale v1' },
+      image: { a: 'current', b: 'current', c: 'missing' },
+    });
+    expect(before.filter((d) => !d.healthy).map((d) => d.dataId)).toEqual([
+      'deleted',
+      'flipped',
+      'lost',
+      'stale',
+      'image',
+    ]);
+    expect(before.find((d) => d.dataId === 'deleted')).toMatchObject({ deleted: true, newestVersion: 2 });
+
+    const dry = await all(client.sync({ dryRun: true }));
+    expect(dry.flatMap((r) => r.repaired.map((d) => `${r.dataId}@${d}`)).sort()).toEqual([
+      'deleted@b',
+      'flipped@a',
+      'image@c',
+      'lost@b',
+      'stale@c',
+    ]);
+    expect((await all(client.verify())).filter((d) => !d.healthy)).toHaveLength(5); // a dry run writes nothing
+
+    const repairs: DatumRepair[] = await all(client.sync());
+    expect(repairs.flatMap((r) => r.failed)).toEqual([]);
+    const after = await all(client.verify());
+    expect(after.every((d) => d.healthy)).toBe(true);
+    // Every driver holds the same bytes for every datum.
+    for (const storeKey of a.store.keys()) {
+      expect(Buffer.compare(b.store.get(storeKey)!, a.store.get(storeKey)!)).toBe(0);
+      expect(Buffer.compare(c.store.get(storeKey)!, a.store.get(storeKey)!)).toBe(0);
+    }
+    expect((await all(client.sync())).flatMap((r) => r.repaired)).toEqual([]);
+    expect(await client.getMutable('deleted')).toBeNull();
+    expect(str((await client.getMutable('stale'))!.data)).toBe('stale v2');
+    await client.close();
+  });
+
+  it('finds the ids a driver lists though this machine never saw them (a fresh version cache)', async () => {
+    const { drivers, keyPair, client, ledger } = await setup();
+    await client.putMutable('from-elsewhere', text('x'));
+    await client.close();
+    drivers[2]!.store.delete(key('from-elsewhere'));
+    const fresh: StorageClient = await openUser({
+      name: 'alice.id',
+      drivers,
+      registry: ledger,
+      metadataDir: await tempDir('bss-replicas-fresh-'),
+      dataKey: keyPair.privateKey,
+    });
+    const report = await all(fresh.verify());
+    expect(states(report)['from-elsewhere']).toEqual({ a: 'current v1', b: 'current v1', c: 'missing' });
+    await all(fresh.sync());
+    expect((await all(fresh.verify())).every((d) => d.healthy)).toBe(true);
+    await fresh.close();
+  });
+
+  it('never writes over a copy newer than the one it copies, and settles a fork on one copy', async () => {
+    const { drivers, keyPair, client } = await setup();
+    const [a, b, c] = drivers as [
+      ReturnType<typeof createMemoryDriver>,
+      ReturnType<typeof createMemoryDriver>,
+      ReturnType<typeof createMemoryDriver>,
+    ];
+    await client.putMutable('forked', text('one'), { public: true });
+    // Another writer without conditional writes stored version 1 again, with other bytes, on c.
+    const twin = signMutableEnvelope(
+      {
+        fqDataId: 'alice.id:forked',
+        data: text('other'),
+        version: 1,
+        timestamp: Math.floor(Date.now() / 1000) + 5,
+      },
+      keyPair.privateKey,
+    );
+    c.store.set(key('forked'), twin);
+    const report = (await all(client.verify())).find((d) => d.dataId === 'forked')!;
+    // The later-signed twin is the newest; the other copies of version 1 are not current.
+    expect(report.copies.map((x) => x.state)).toEqual(['stale', 'stale', 'current']);
+    await all(client.sync());
+    expect(Buffer.compare(a.store.get(key('forked'))!, twin)).toBe(0);
+    expect(Buffer.compare(b.store.get(key('forked'))!, twin)).toBe(0);
+    // A newer version on one driver is the one copied; no older copy is written over it.
+    await client.putMutable('forked', text('two'), { public: true });
+    const v2 = a.store.get(key('forked'))!;
+    b.store.set(key('forked'), twin);
+    await all(client.sync());
+    for (const d of [a, b, c]) expect(Buffer.compare(d.store.get(key('forked'))!, v2)).toBe(0);
+    await client.close();
+  });
+});
