@@ -106,6 +106,7 @@ export function encodeChunked(body: Body, options: EncodeChunkedOptions & Encode
     const plaintextHash = createHash('sha256');
     const chunkHashes: string[] = [];
     let pending: Uint8Array = new Uint8Array(0);
+    let scratch: Uint8Array | undefined;
     let size = 0;
     let last = false;
     let finished = false;
@@ -136,7 +137,9 @@ export function encodeChunked(body: Body, options: EncodeChunkedOptions & Encode
           plaintext = pending.subarray(0, chunkBytes);
           pending = pending.subarray(chunkBytes);
         } else {
-          const buffer = new Uint8Array(chunkBytes);
+          // Sealing copies out of the buffer, so an encrypted value reuses one; a public chunk is the buffer.
+          if (encryption && scratch === undefined) scratch = new Uint8Array(chunkBytes);
+          const buffer = encryption && scratch ? scratch : new Uint8Array(chunkBytes);
           let filled = 0;
           while (filled < chunkBytes) {
             if (pending.byteLength === 0) {

@@ -188,7 +188,7 @@ export function parseManifest(
     refuse(`it does not start with "${CHUNKED_FORMAT_TAG}"`);
   const flags = view[4];
   if (flags !== FLAG_PUBLIC && flags !== FLAG_ENCRYPTED) refuse(`unknown flags 0x${flags?.toString(16)}`);
-  const signerPublicKey = bytes.slice(5, 5 + PUBLIC_KEY_BYTES);
+  const signerPublicKey = copyOf(bytes, 5, 5 + PUBLIC_KEY_BYTES);
   if (!view.subarray(5, 5 + PUBLIC_KEY_BYTES).equals(expectedKey)) {
     refuse(
       'it names a different signer than the expected data key',
@@ -224,7 +224,7 @@ export function parseManifest(
   if (flags === FLAG_ENCRYPTED) {
     if (at + KEY_SECTION_BYTES > bytes.byteLength) refuse('it is truncated inside the wrapped key');
     const take = (n: number): Uint8Array => {
-      const part = bytes.slice(at, at + n);
+      const part = copyOf(bytes, at, at + n);
       at += n;
       return part;
     };
@@ -333,4 +333,9 @@ function writeHex(out: Buffer, at: number, hex: string, size: number, label: str
     throw new InvalidKeyError(`The ${label} must be ${size * 2} lowercase hex characters`);
   }
   return at + out.write(hex, at, 'hex');
+}
+
+/** A plain Uint8Array copy (a Buffer's `slice` would give a Buffer, and a view would pin the input). */
+function copyOf(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end));
 }

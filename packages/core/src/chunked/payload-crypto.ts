@@ -16,6 +16,7 @@ export const FILE_KEY_BYTES = 32;
 export const PAYLOAD_KEY_INFO_PREFIX = 'bsc1 payload key';
 const NONCE_BYTES = 12;
 const COUNTER_BYTES = 11;
+const CIPHER_SLICE_BYTES = 64 * 1024;
 
 /**
  * SHA-256 of `u16 length ‖ fq_data_id UTF-8 ‖ u64 version` (big-endian): what binds a payload key to
@@ -63,12 +64,23 @@ export function sealChunk(
 ): Uint8Array {
   const cipher = createCipheriv('aes-256-gcm', payloadKey, chunkNonce(index, last));
   const out = Buffer.allocUnsafe(plaintext.byteLength + CHUNK_TAG_BYTES);
-  const body = cipher.update(plaintext);
-  body.copy(out, 0);
-  const rest = cipher.final(); // empty for GCM, kept for correctness
-  rest.copy(out, body.byteLength);
-  cipher.getAuthTag().copy(out, plaintext.byteLength);
+  let at = streamInto(cipher, plaintext, out);
+  at += cipher.final().copy(out, at); // empty for GCM
+  cipher.getAuthTag().copy(out, at);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/**
+ * Runs `input` through `cipher` in slices, copying each output slice into `out`. One `update` over a
+ * whole chunk allocates a fresh chunk-sized output, and on a VM where first-touch page faults are slow
+ * (53 MB/s measured here) that, not AES, set the speed; slice outputs come from malloc's reused memory.
+ */
+function streamInto(cipher: { update(data: Uint8Array): Buffer }, input: Uint8Array, out: Buffer): number {
+  let at = 0;
+  for (let from = 0; from < input.byteLength; from += CIPHER_SLICE_BYTES) {
+    at += cipher.update(input.subarray(from, from + CIPHER_SLICE_BYTES)).copy(out, at);
+  }
+  return at;
 }
 
 /**
@@ -88,7 +100,8 @@ export function openChunk(
   const split = stored.byteLength - CHUNK_TAG_BYTES;
   const decipher = createDecipheriv('aes-256-gcm', payloadKey, chunkNonce(index, last));
   decipher.setAuthTag(stored.subarray(split));
-  const plaintext = decipher.update(stored.subarray(0, split));
+  const plaintext = Buffer.allocUnsafe(split);
+  streamInto(decipher, stored.subarray(0, split), plaintext);
   try {
     decipher.final();
   } catch (cause) {

@@ -3,6 +3,7 @@ import {
   type ChunkedManifest,
   decodeChunked,
   type EncodeChunkedOptions,
+  type EncodeRandomness,
   encodeChunked,
   type FetchChunk,
   parseManifest,
@@ -18,7 +19,10 @@ export interface StoredValue {
 }
 
 /** Encodes `body` and keeps every sealed chunk in memory (for small test values). */
-export async function store(body: Body, options: EncodeChunkedOptions): Promise<StoredValue> {
+export async function store(
+  body: Body,
+  options: EncodeChunkedOptions & EncodeRandomness,
+): Promise<StoredValue> {
   const encoding = encodeChunked(body, options);
   const chunks: Uint8Array[] = [];
   for await (const chunk of encoding) {
