@@ -25,6 +25,7 @@ import { type DriverPolicy, ReplicationCoordinator, type TransferObserver } from
 import { VersionCache } from '../version-cache/index.js';
 import { makeZoneFile, parseZoneFile } from '../zonefile/index.js';
 import { lostRegistrationError, recoverLedger } from './recover-ledger.js';
+import type { DatumRepair } from './replicas.js';
 import { StorageClient } from './storage-client.js';
 
 /** Options of `openStorage`. */
@@ -64,6 +65,13 @@ export interface OpenStorageOptions {
   policy?: DriverPolicy;
   /** Told of the bytes every put and get moves on each driver, attempt by attempt (e.g. to draw progress). */
   observer?: TransferObserver;
+  /**
+   * Read-repair: a get of own mutable data that saw a stale, missing or invalid copy copies the newest
+   * verified copy back to those drivers in the background. Default false.
+   */
+  readRepair?: boolean;
+  /** Told the outcome of every background read-repair (see `readRepair`). */
+  onReadRepair?: (repair: DatumRepair) => void;
   /** Receives warnings (never containing secrets). Default: `process.emitWarning`. */
   onWarning?: (message: string) => void;
 }
@@ -129,6 +137,8 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       local: opened.local,
       requiredWrite: config.requiredWrite,
       readOrder: config.readPolicy,
+      readRepair: options.readRepair ?? false,
+      ...(options.onReadRepair === undefined ? {} : { onReadRepair: options.onReadRepair }),
       configWhere: `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`,
       onWarning,
       onClose: async () => {

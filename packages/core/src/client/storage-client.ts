@@ -41,6 +41,7 @@ import {
   repairMutable,
 } from './replicas.js';
 import type {
+  CopyReport,
   DeleteResult,
   GetImmutableResult,
   GetMutableResult,
@@ -90,9 +91,19 @@ export interface StorageClientParts {
   /** How `getMutable` chooses among copies unless told otherwise (`storage_read_policy`). */
   readOrder: ReadPolicy;
   configWhere: string;
+  /**
+   * After a get of own mutable data that saw a stale, missing or invalid copy, copy the newest verified
+   * copy back to those drivers in the background (`read_repair`). Default false.
+   */
+  readRepair?: boolean;
+  /** Told the outcome of every background read-repair. */
+  onReadRepair?: (repair: DatumRepair) => void;
   onWarning: (message: string) => void;
   onClose: () => Promise<void>;
 }
+
+/** Read-repairs running at once, at most; a get finding more divergence then leaves it to the next get. */
+const MAX_READ_REPAIRS = 4;
 
 /**
  * A user's storage: signed, versioned mutable data and zone-file-anchored immutable data, replicated
@@ -113,6 +124,8 @@ export class StorageClient {
   private readonly zoneFiles: ZoneFiles;
   private closed = false;
   private readonly writes = new KeyedQueue();
+  /** Background read-repairs in flight, by data id. */
+  private readonly repairs = new Map<string, Promise<void>>();
 
   constructor(parts: StorageClientParts) {
     this.parts = parts;
@@ -238,6 +251,7 @@ export class StorageClient {
     }
     const order = options.order ?? options.policy ?? this.parts.readOrder;
     const read = await readMutable(versions, owner, dataId, sources, publicKey, order, options.signal);
+    if (owner === this.name) this.repairInBackground(dataId, read.copies);
     if (read.envelope === undefined) return null;
     const { data, encrypted } = openValue(read.envelope.data, this.parts.keyPair.privateKey, {
       decrypt: options.decrypt ?? true,
@@ -447,6 +461,39 @@ export class StorageClient {
     }
   }
 
+  /**
+   * Read-repair: when a get of own data saw a copy behind the newest, heals that datum in the background
+   * (as `sync` does for one datum, under the same per-id queue as puts), never delaying the get. Bounded
+   * by MAX_READ_REPAIRS at once and one per id; the outcome goes to `onReadRepair`.
+   */
+  private repairInBackground(dataId: string, copies: readonly CopyReport[]): void {
+    const { readRepair, coordinator, onReadRepair, onWarning } = this.parts;
+    if (!readRepair || this.closed || this.repairs.has(dataId) || this.repairs.size >= MAX_READ_REPAIRS)
+      return;
+    // Something verified to copy, and a copy behind it (a datum absent everywhere needs no repair).
+    const found = copies.some((c) => c.status === 'valid' || c.status === 'tombstone');
+    const behind = copies.some(
+      (c) => c.status === 'stale' || c.status === 'missing' || c.status === 'invalid',
+    );
+    if (!found || !behind) return;
+    const repair = this.writes
+      .run(dataId, () => repairMutable(coordinator, this.writeTarget(dataId, undefined)))
+      .then(
+        (outcome) => onReadRepair?.(outcome),
+        (error: unknown) =>
+          onWarning(
+            `Read-repair of ${JSON.stringify(dataId)} failed: ${asStorageError(error, { key: dataId }).message}`,
+          ),
+      )
+      .finally(() => this.repairs.delete(dataId));
+    this.repairs.set(dataId, repair);
+  }
+
+  /** Resolves when the background read-repairs started so far have ended. */
+  async settled(): Promise<void> {
+    await Promise.all(this.repairs.values());
+  }
+
   /** Every mutable id of this name that a driver lists or this machine's version cache knows, sorted. */
   private async mutableIds(signal: AbortSignal | undefined): Promise<string[]> {
     const ids = new Set(await this.parts.versions.knownIds(this.name));
@@ -468,6 +515,7 @@ export class StorageClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.settled(); // a read-repair in flight finishes its conditional writes first
     await this.parts.coordinator.close();
     await this.parts.onClose();
   }

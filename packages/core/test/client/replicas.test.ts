@@ -28,7 +28,7 @@ function states(report: readonly DatumHealth[]): Record<string, Record<string, s
   );
 }
 
-async function setup() {
+async function setup(extra: { readRepair?: boolean; onReadRepair?: (r: DatumRepair) => void } = {}) {
   const drivers = ['a', 'b', 'c'].map((name) =>
     createMemoryDriver({ name, publicUrl: `https://${name}.example`, visibility: 'public' }),
   );
@@ -41,6 +41,7 @@ async function setup() {
     registry: ledger,
     metadataDir,
     dataKey: keyPair.privateKey,
+    ...extra,
   });
   return { drivers, keyPair, client, ledger };
 }
@@ -166,6 +167,58 @@ describe('verify and sync (replicas that heal)', () => {
     b.store.set(key('forked'), twin);
     await all(client.sync());
     for (const d of [a, b, c]) expect(Buffer.compare(d.store.get(key('forked'))!, v2)).toBe(0);
+    await client.close();
+  });
+});
+
+describe('read-repair', () => {
+  it('heals the copies a get found behind, in the background, and reports it', async () => {
+    const repairs: DatumRepair[] = [];
+    const { drivers, client } = await setup({ readRepair: true, onReadRepair: (r) => repairs.push(r) });
+    const [a, b, c] = drivers as [
+      ReturnType<typeof createMemoryDriver>,
+      ReturnType<typeof createMemoryDriver>,
+      ReturnType<typeof createMemoryDriver>,
+    ];
+    await client.putMutable('k', text('v1'));
+    const v1 = c.store.get(key('k'))!;
+    await client.putMutable('k', text('v2'));
+    c.store.set(key('k'), v1); // c missed v2
+    b.store.delete(key('k')); // b lost it
+    const got = await client.getMutable('k');
+    expect(str(got!.data)).toBe('v2'); // the answer does not wait for the repair
+    await client.settled();
+    expect(repairs.map((r) => r.repaired.sort())).toEqual([['b', 'c']]);
+    for (const d of [b, c]) expect(Buffer.compare(d.store.get(key('k'))!, a.store.get(key('k'))!)).toBe(0);
+    // Healthy now: the next get repairs nothing.
+    await client.getMutable('k');
+    await client.settled();
+    expect(repairs).toHaveLength(1);
+    await client.close();
+  });
+
+  it('propagates a deletion a driver missed, and does nothing when the datum exists nowhere', async () => {
+    const repairs: DatumRepair[] = [];
+    const { drivers, client } = await setup({ readRepair: true, onReadRepair: (r) => repairs.push(r) });
+    await client.putMutable('gone', text('x'));
+    const old = drivers[1]!.store.get(key('gone'))!;
+    await client.deleteMutable('gone');
+    drivers[1]!.store.set(key('gone'), old);
+    expect(await client.getMutable('gone')).toBeNull();
+    expect(await client.getMutable('never-written')).toBeNull();
+    await client.settled();
+    expect(repairs.map((r) => [r.dataId, r.repaired])).toEqual([['gone', ['b']]]);
+    expect(Buffer.compare(drivers[1]!.store.get(key('gone'))!, drivers[0]!.store.get(key('gone'))!)).toBe(0);
+    await client.close();
+  });
+
+  it('is off by default: a get writes nothing', async () => {
+    const { drivers, client } = await setup();
+    await client.putMutable('k', text('v1'));
+    drivers[2]!.store.delete(key('k'));
+    await client.getMutable('k');
+    await client.settled();
+    expect(drivers[2]!.store.has(key('k'))).toBe(false);
     await client.close();
   });
 });

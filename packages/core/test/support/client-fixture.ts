@@ -5,6 +5,7 @@ import {
   type ClientConfigInput,
   type DriverPolicy,
   type NameRegistry,
+  type OpenStorageOptions,
   openLocalLedger,
   openStorage,
   type StorageClient,
@@ -43,6 +44,8 @@ export async function openUser(input: {
   config?: Partial<ClientConfigInput>;
   policy?: DriverPolicy;
   dataKey?: Uint8Array;
+  readRepair?: boolean;
+  onReadRepair?: OpenStorageOptions['onReadRepair'];
 }): Promise<StorageClient> {
   const metadataDir = input.metadataDir ?? (await tempDir('bss-meta-'));
   return openStorage({
@@ -57,6 +60,8 @@ export async function openUser(input: {
     registry: input.registry,
     policy: input.policy ?? NO_RETRY,
     dataKey: input.dataKey,
+    ...(input.readRepair === undefined ? {} : { readRepair: input.readRepair }),
+    ...(input.onReadRepair === undefined ? {} : { onReadRepair: input.onReadRepair }),
     onWarning: () => {},
   });
 }
