@@ -54,21 +54,26 @@ export interface ChunkedEncoding extends AsyncIterable<SealedChunk> {
 }
 
 /**
- * Test seam: where the file key and salt come from. Production code never passes it.
- * @internal
- */
-export interface EncodeRandomness {
-  random?: (bytes: number) => Uint8Array;
-}
-
-/**
  * Streams `body` into sealed chunks and, after the last one, a signed manifest (docs/chunked-format.md).
  * Holds about two chunks in memory whatever the value's size. Pieces of an `AsyncIterable` body are
  * copied, so the caller may reuse them once the next piece is asked for.
  * @throws InvalidKeyError at once for bad options; TooLargeError (while iterating) past 2^19 chunks;
  *   AbortedError when `signal` fires; whatever the body throws.
  */
-export function encodeChunked(body: Body, options: EncodeChunkedOptions & EncodeRandomness): ChunkedEncoding {
+export function encodeChunked(body: Body, options: EncodeChunkedOptions): ChunkedEncoding {
+  return encodeChunkedWithRandom(body, options, (n) => new Uint8Array(randomBytes(n)));
+}
+
+/**
+ * `encodeChunked` with the file key and salt drawn from `random`: for the spec's test vector only,
+ * not exported from the package.
+ * @internal
+ */
+export function encodeChunkedWithRandom(
+  body: Body,
+  options: EncodeChunkedOptions,
+  random: (bytes: number) => Uint8Array,
+): ChunkedEncoding {
   const { fqDataId, version, timestamp, privateKey, encryptTo, signal } = options;
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   checkIdentity(fqDataId, version, timestamp);
@@ -80,7 +85,6 @@ export function encodeChunked(body: Body, options: EncodeChunkedOptions & Encode
   if (!(privateKey instanceof Uint8Array) || !secp256k1Backend().isValidPrivateKey(privateKey)) {
     throw new InvalidKeyError('Cannot sign: not a valid secp256k1 private key');
   }
-  const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
   let encryption: { payloadKey: Uint8Array; wrapped: WrappedFileKey } | undefined;
   if (encryptTo !== undefined) {
     const recipient = compressPublicKey(encryptTo);
@@ -132,8 +136,10 @@ export function encodeChunked(body: Body, options: EncodeChunkedOptions & Encode
           );
         }
         let plaintext: Uint8Array;
-        if (encryption && pending.byteLength >= chunkBytes) {
-          // Sealing reads the plaintext at once into a fresh buffer: a view saves a copy.
+        if (encryption && pending.byteLength > chunkBytes) {
+          // Sealing reads the plaintext into a fresh buffer, so a view saves a copy. Strictly more than a
+          // chunk: bytes remain, so this is not the last chunk and no look-ahead (which would let the
+          // caller reuse the piece) happens before it is sealed.
           plaintext = pending.subarray(0, chunkBytes);
           pending = pending.subarray(chunkBytes);
         } else {

@@ -1,5 +1,11 @@
 export * from './decode.js';
-export * from './encode.js';
+export {
+  type ChunkedEncoding,
+  DEFAULT_CHUNK_BYTES,
+  type EncodeChunkedOptions,
+  encodeChunked,
+  type SealedChunk,
+} from './encode.js';
 export {
   CHUNK_TAG_BYTES,
   CHUNKED_FORMAT_TAG,

@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
+import { encodeChunkedWithRandom } from '../../src/chunked/encode.js';
 import {
   type ChunkedManifest,
   decodeChunked,
   type EncodeChunkedOptions,
-  type EncodeRandomness,
   encodeChunked,
   type FetchChunk,
   parseManifest,
@@ -21,9 +21,10 @@ export interface StoredValue {
 /** Encodes `body` and keeps every sealed chunk in memory (for small test values). */
 export async function store(
   body: Body,
-  options: EncodeChunkedOptions & EncodeRandomness,
+  options: EncodeChunkedOptions,
+  random?: (bytes: number) => Uint8Array,
 ): Promise<StoredValue> {
-  const encoding = encodeChunked(body, options);
+  const encoding = random ? encodeChunkedWithRandom(body, options, random) : encodeChunked(body, options);
   const chunks: Uint8Array[] = [];
   for await (const chunk of encoding) {
     expect(chunk.index).toBe(chunks.length);

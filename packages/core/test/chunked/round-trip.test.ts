@@ -63,6 +63,34 @@ describe('chunked round trips', () => {
     }
   }
 
+  it('pieces aligned with the chunks, larger than a chunk, empty, or reused by the source round-trip', async () => {
+    const value = pattern(0, CHUNK * 6);
+    /** Yields `piece`-byte pieces out of ONE buffer it overwrites on every step, plus empty pieces. */
+    async function* reusing(piece: number): AsyncIterable<Uint8Array> {
+      const buffer = new Uint8Array(piece);
+      for (let at = 0; at < value.byteLength; at += piece) {
+        const part = value.subarray(at, at + piece);
+        buffer.set(part);
+        yield buffer.subarray(0, part.byteLength);
+        yield new Uint8Array(0);
+        buffer.fill(0xee);
+      }
+    }
+    for (const encrypted of [false, true]) {
+      for (const piece of [CHUNK, CHUNK * 2, CHUNK * 2 + 5, 150, 1]) {
+        const stored = await store(reusing(piece), {
+          ...base,
+          chunkBytes: CHUNK,
+          ...(encrypted ? { encryptTo: bob.publicKey } : {}),
+        });
+        const back = await readBack(stored, alice.publicKey, encrypted ? bob.privateKey : undefined);
+        expect(sameBytes(back, value), `${encrypted ? 'encrypted' : 'public'}, ${piece}-byte pieces`).toBe(
+          true,
+        );
+      }
+    }
+  });
+
   it('the manifest of a parsed value carries the signed fields, the signer and every chunk hash', async () => {
     const stored = await store(pattern(0, 200), { ...base, chunkBytes: CHUNK });
     const parsed = parseManifest(stored.manifest.bytes, alice.publicKey, { fqDataId: base.fqDataId });

@@ -48,11 +48,11 @@ export async function buildTestVector(): Promise<Map<string, string>> {
   fields.set('public manifest', hex(pub.manifest.bytes));
 
   const randoms = [v.fileKey, v.salt];
-  const enc = await store(v.plaintext, {
-    ...base,
-    encryptTo: publicKeyFromPrivate(v.readerPrivateKey),
-    random: () => new Uint8Array(randoms.shift()!),
-  });
+  const enc = await store(
+    v.plaintext,
+    { ...base, encryptTo: publicKeyFromPrivate(v.readerPrivateKey) },
+    () => new Uint8Array(randoms.shift()!),
+  );
   fields.set('file key', hex(v.fileKey));
   fields.set('salt', hex(v.salt));
   fields.set('identity digest', hex(identityDigest(v.fqDataId, v.version)));
