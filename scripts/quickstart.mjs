@@ -1,5 +1,7 @@
 // `npm run quickstart`: install if needed, build what the example needs, run examples/quickstart.mjs.
 
+// First, so that an unsupported Node stops with a message before anything else runs.
+import './require-supported-node.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -2,6 +2,8 @@
 // A failed build, typecheck or lint does not stop the tests (so one broken package does not hide
 // the others); each counts as one failure. Writes the vitest report to .test-results/ and prints
 // one line "N passed, N failed" at the end.
+// First, so that an unsupported Node stops with a message before anything else runs.
+import './require-supported-node.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { pnpm } from './pnpm.mjs';
@@ -10,9 +12,9 @@ import { checksFileFor, countReport } from './test-report.mjs';
 process.chdir(fileURLToPath(new URL('..', import.meta.url)));
 
 if (!existsSync('node_modules/.modules.yaml')) pnpm(['install', '--frozen-lockfile']);
-// turbo's task hashes do not include the Node version, so a second Node (.ci/run's Node 24 leg)
-// would replay the first one's build and typecheck from cache ("FULL TURBO") instead of running
-// them. One cache per Node version makes each Node build and typecheck for itself at least once.
+// turbo's task hashes do not include the Node version, so .ci/run's second leg (Node 24 after
+// Node 22) would replay the first one's build and typecheck from cache ("FULL TURBO") instead of
+// running them. One cache per Node version makes each Node build and typecheck for itself.
 const turboCache = `.turbo/cache-node-${process.version}`;
 console.log(`== build and typecheck on Node ${process.version} (turbo cache ${turboCache})`);
 const checks = [
