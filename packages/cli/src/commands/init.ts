@@ -106,7 +106,7 @@ export const initCommand: Command = {
     // Validated with the same rules as every later load before it is written.
     const config = parseClientConfig(text, { path: configPath, env });
     await mkdir(base, { recursive: true, mode: 0o700 });
-    await mkdir(join(metadataDir, 'keys'), { recursive: true, mode: 0o700 });
+    await mkdir(dirname(keyPath), { recursive: true, mode: 0o700 });
     // The disk driver never creates a missing root (that would hide an unmounted disk): init does.
     await mkdir(diskRoot, { recursive: true, mode: 0o700 });
     const ledger = await openLocalLedger(config.metadataDir);

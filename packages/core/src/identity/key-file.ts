@@ -12,12 +12,17 @@ import { type DataKeyPair, publicKeyFromPrivate } from './data-key.js';
 /** The `format` tag of a data key file, so a future format can be told apart. */
 export const DATA_KEY_FILE_FORMAT = 'blockstack-storage/data-key/1';
 
+/** The directory of the data key files `defaultDataKeyPath` names: `<metadataDir>/keys`. */
+export function dataKeyDirectory(metadataDir: string): string {
+  return join(metadataDir, 'keys');
+}
+
 /**
  * Where `name`'s data key file lives unless one is configured (`data_key`, `dataKeyPath`):
  * `<metadataDir>/keys/<name>.key`, the name encoded like a data id so that no name escapes `keys/`.
  */
 export function defaultDataKeyPath(metadataDir: string, name: string): string {
-  return join(metadataDir, 'keys', `${encodeDataId(name)}.key`);
+  return join(dataKeyDirectory(metadataDir), `${encodeDataId(name)}.key`);
 }
 
 /** Options of `saveDataKey`. */

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex } from '../../src/crypto/hex.js';
 import { compressPublicKey, generateDataKeyPair, publicKeyFromPrivate } from '../../src/identity/data-key.js';
-import { defaultDataKeyPath, loadDataKey, saveDataKey } from '../../src/identity/key-file.js';
+import {
+  dataKeyDirectory,
+  defaultDataKeyPath,
+  loadDataKey,
+  saveDataKey,
+} from '../../src/identity/key-file.js';
 import { defaultDataKeyPath as exported } from '../../src/index.js';
 
 let dir: string;
@@ -102,5 +107,6 @@ describe('defaultDataKeyPath', () => {
       expect(path.slice('/m/keys/'.length)).not.toContain('/');
     }
     expect(defaultDataKeyPath('/m', 'A.id')).not.toBe(defaultDataKeyPath('/m', 'a.id'));
+    expect(dataKeyDirectory('/m')).toBe('/m/keys');
   });
 });
