@@ -1,0 +1,352 @@
+import {
+  type DriverPolicy,
+  ErrorCode,
+  isStorageError,
+  type PutOptions,
+  ReplicationCoordinator,
+  type ReplicationReport,
+  type StorageDriver,
+  type StorageError,
+  sha256Hex,
+} from '@blockstack-storage/core';
+import { doesNotExistError, preconditionFailedError, storageUnavailableError } from './hub-errors.js';
+import { encodeStoredFile, openStoredFile, type StoredFileHeader } from './stored-file.js';
+
+/** One driver's copy of a file, opened as far as its header. */
+type Copy =
+  | { state: 'absent' }
+  | {
+      state: 'present';
+      header: StoredFileHeader;
+      driverEtag?: string;
+      rest: AsyncIterable<Uint8Array>;
+      close(): Promise<void>;
+    }
+  /** Something that is not a hub file is stored under the key: never served, but replaced by a store. */
+  | { state: 'foreign'; driverEtag?: string }
+  | { state: 'failed'; error: unknown };
+
+/** The newest copy of a file, with its bytes still to be read. */
+export interface NewestCopy {
+  header: StoredFileHeader;
+  /** Stream it once, or `close` it unread. */
+  body: AsyncIterable<Uint8Array>;
+  close(): Promise<void>;
+}
+
+export interface StoreConditions {
+  /** Store only if the newest copy's ETag is this (`*`: only if the file exists). */
+  ifMatch?: string;
+  /** `*`: store only if the file does not exist. */
+  ifNoneMatch?: string;
+}
+
+export interface FileStoreOptions {
+  drivers: readonly StorageDriver[];
+  requiredWrite?: Iterable<string>;
+  policy?: DriverPolicy;
+}
+
+/** A store without preconditions that loses a race on a conditional driver is retried this many times. */
+const UNCONDITIONAL_STORE_ATTEMPTS = 5;
+/** Stat reads in flight at once while listing with `stat: true`. */
+const STAT_CONCURRENCY = 8;
+const REVOCATION_PREFIX = '.gaia-hub/oldest-valid-token/';
+
+/**
+ * The hub's files on the configured drivers, through the core's replication coordinator: every store and
+ * delete goes to all drivers at once and succeeds iff every required-write driver took it; reads open
+ * every driver's copy and serve the newest (highest per-file version, ties to the first configured).
+ *
+ * A store reads the copies first and writes version + 1. On drivers with `conditionalWrites` the write is
+ * conditional on the driver etag of the copy it read (`ifNoneMatch: '*'` when there was none), so of two
+ * racing stores of one file exactly one lands on each such driver, and a client's If-Match / If-None-Match
+ * holds atomically there. Drivers without conditional writes are written unconditionally.
+ */
+export class FileStore {
+  readonly coordinator: ReplicationCoordinator;
+
+  constructor(options: FileStoreOptions) {
+    this.coordinator = new ReplicationCoordinator({
+      drivers: options.drivers,
+      requiredWrite: options.requiredWrite ?? [],
+      policy: options.policy,
+    });
+  }
+
+  /** Largest file the drivers can hand back whole (the coordinator's read limit), in bytes. */
+  get maxReadBytes(): number {
+    return this.coordinator.maxReadBytes;
+  }
+
+  /**
+   * @returns the newest copy of `key` (`address/path`), or `undefined` when no driver holds one.
+   * @throws HubError 503 when no copy was found and some driver could not be read.
+   */
+  async newest(key: string, signal?: AbortSignal): Promise<NewestCopy | undefined> {
+    const copies = await this.openCopies(key, signal);
+    const index = newestIndex(copies);
+    await Promise.all(copies.map((copy, i) => (i === index ? undefined : discard(copy))));
+    if (index === undefined) {
+      throwIfAllUnreadable(copies, key);
+      return undefined;
+    }
+    const copy = copies[index] as Extract<Copy, { state: 'present' }>;
+    return { header: copy.header, body: copy.rest, close: copy.close };
+  }
+
+  /**
+   * Stores `bytes` as the newest version of `key`.
+   * @returns the header stored (its `etag` is the file's new ETag).
+   * @throws HubError 412 when a condition does not hold (or a racing store won on a required driver);
+   *   503 when the required-write drivers did not all take it.
+   */
+  async store(
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+    conditions: StoreConditions,
+    signal?: AbortSignal,
+  ): Promise<StoredFileHeader> {
+    const conditional = conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined;
+    const etag = `"${sha256Hex(bytes)}"`;
+    for (let attempt = 1; ; attempt++) {
+      const copies = await this.openCopies(key, signal);
+      await Promise.all(copies.map(discard));
+      const index = newestIndex(copies);
+      const current =
+        index === undefined ? undefined : (copies[index] as Extract<Copy, { state: 'present' }>);
+      if (current === undefined) throwIfAllUnreadable(copies, key);
+      checkConditions(conditions, current?.header);
+
+      const header: StoredFileHeader = {
+        version: (current?.header.version ?? 0) + 1,
+        etag,
+        contentType,
+        size: bytes.byteLength,
+        modified: Date.now(),
+      };
+      const object = encodeStoredFile(header, bytes);
+      const report = await this.coordinator.writeEach('mutable', key, (driver, i) => {
+        const options: PutOptions = { signal, size: object.byteLength };
+        if (driver.capabilities.conditionalWrites) {
+          const copy = copies[i];
+          // Without knowing what the driver holds, a conditional write cannot be based on it.
+          if (copy?.state === 'failed') throw copy.error;
+          if (copy === undefined || copy.state === 'absent') options.ifNoneMatch = '*';
+          else if (copy.driverEtag !== undefined) options.ifMatch = copy.driverEtag;
+        }
+        return driver.putMutable(key, object, options);
+      });
+      if (report.ok) return header;
+      if (!lostRace(report)) throw failedWrite('store', key, report);
+      if (conditional) {
+        throw preconditionFailedError(
+          `${key} was changed by another store while this one was written: read it again and retry.`,
+        );
+      }
+      if (attempt >= UNCONDITIONAL_STORE_ATTEMPTS) {
+        throw storageUnavailableError(
+          `${key} kept changing under ${attempt} attempts to store it: retry later.`,
+        );
+      }
+    }
+  }
+
+  /**
+   * Deletes every copy of `key`.
+   * @throws HubError 404 when no driver holds it; 503 when the required-write drivers did not all delete it.
+   */
+  async delete(key: string, signal?: AbortSignal): Promise<void> {
+    const found = await this.newest(key, signal);
+    if (found === undefined) throw doesNotExistError(`${key} does not exist.`);
+    await found.close();
+    const report = await this.coordinator.delete('mutable', key, signal);
+    if (!report.ok) throw failedWrite('delete', key, report);
+  }
+
+  /**
+   * The names under `prefix` on the first driver that can list (a required-write one if any can), sorted.
+   * @throws HubError 503 when no configured driver can list.
+   */
+  async listNames(prefix: string, signal?: AbortSignal): Promise<string[]> {
+    const listers = this.coordinator.drivers.filter((d) => d.capabilities.list && d.listMutable);
+    const lister = listers.find((d) => this.coordinator.isRequired(d.name)) ?? listers[0];
+    if (lister?.listMutable === undefined) {
+      throw storageUnavailableError(
+        "None of the hub's drivers can list files: add one that can (e.g. disk or s3).",
+      );
+    }
+    const names: string[] = [];
+    try {
+      for await (const id of lister.listMutable({ prefix, signal })) names.push(id);
+    } catch (error) {
+      throw storageUnavailableError(`Listing on driver "${lister.name}" failed: ${describe(error)}`);
+    }
+    return names.sort();
+  }
+
+  /** The newest header of each key (keys no driver holds any more are left out), a few reads at a time. */
+  async stats(keys: readonly string[], signal?: AbortSignal): Promise<Map<string, StoredFileHeader>> {
+    const found = new Map<string, StoredFileHeader>();
+    let next = 0;
+    const worker = async () => {
+      while (next < keys.length) {
+        const key = keys[next++]!;
+        const copy = await this.newest(key, signal);
+        if (copy === undefined) continue;
+        await copy.close();
+        found.set(key, copy.header);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, keys.length) }, worker));
+    return found;
+  }
+
+  /** The bucket's revoke-all timestamp (seconds; 0 when never set): the largest any driver holds. */
+  async oldestValidTimestamp(address: string, signal?: AbortSignal): Promise<number> {
+    const sources = this.coordinator.sources('mutable', REVOCATION_PREFIX + address);
+    const read = await Promise.allSettled(sources.map((source) => source.fetch(signal)));
+    let oldest = 0;
+    let unreadable = 0;
+    for (const result of read) {
+      if (result.status === 'rejected') {
+        unreadable++;
+        continue;
+      }
+      if (result.value === null) continue;
+      const value = Number(new TextDecoder().decode(result.value.bytes));
+      if (Number.isFinite(value) && value > oldest) oldest = value;
+    }
+    // Accepting a token because the record could not be read would undo a revocation.
+    if (unreadable > 0 && unreadable === read.length) {
+      throw storageUnavailableError(`No driver could be read for ${address}'s revocations: retry later.`);
+    }
+    return oldest;
+  }
+
+  /**
+   * Revokes every token of `address` issued before `timestamp` (seconds). A lower timestamp than the
+   * current one changes nothing: a revocation is never undone.
+   */
+  async revokeBefore(address: string, timestamp: number, signal?: AbortSignal): Promise<void> {
+    const key = REVOCATION_PREFIX + address;
+    const oldest = Math.max(timestamp, await this.oldestValidTimestamp(address, signal));
+    const report = await this.coordinator.put(
+      'mutable',
+      key,
+      new TextEncoder().encode(String(oldest)),
+      signal,
+    );
+    if (!report.ok) throw failedWrite('revoke-all', address, report);
+  }
+
+  private openCopies(key: string, signal?: AbortSignal): Promise<Copy[]> {
+    return Promise.all(this.coordinator.drivers.map((driver) => openCopy(driver, key, signal)));
+  }
+}
+
+async function openCopy(driver: StorageDriver, key: string, signal?: AbortSignal): Promise<Copy> {
+  if (!driver.capabilities.mutable) return { state: 'absent' };
+  try {
+    const found = await driver.getMutable(key, { signal });
+    if (found === null) return { state: 'absent' };
+    const iterator = found.body[Symbol.asyncIterator]();
+    const opened = await openStoredFile(iterator);
+    if (opened === undefined) {
+      await iterator.return?.();
+      return found.etag === undefined ? { state: 'foreign' } : { state: 'foreign', driverEtag: found.etag };
+    }
+    const copy: Copy = { state: 'present', header: opened.header, rest: opened.rest, close: opened.close };
+    if (found.etag !== undefined) copy.driverEtag = found.etag;
+    return copy;
+  } catch (error) {
+    return { state: 'failed', error };
+  }
+}
+
+/** Highest version wins; on a tie the first configured driver's copy. */
+function newestIndex(copies: readonly Copy[]): number | undefined {
+  let best: number | undefined;
+  copies.forEach((copy, i) => {
+    if (copy.state !== 'present') return;
+    const bestCopy = best === undefined ? undefined : copies[best];
+    if (bestCopy?.state !== 'present' || copy.header.version > bestCopy.header.version) best = i;
+  });
+  return best;
+}
+
+function throwIfAllUnreadable(copies: readonly Copy[], key: string): void {
+  const failed = copies.filter((c) => c.state === 'failed');
+  if (failed.length > 0 && failed.length === copies.length) {
+    throw storageUnavailableError(`No driver could be read for ${key}: ${describe(failed[0]!.error)}`);
+  }
+}
+
+/** Gaia compares ETags as given; here quotes and a weak prefix are ignored, so `abc` matches `"abc"`. */
+function sameEtag(a: string, b: string): boolean {
+  const bare = (tag: string) =>
+    tag
+      .trim()
+      .replace(/^W\//, '')
+      .replace(/^"(.*)"$/, '$1');
+  return bare(a) === bare(b);
+}
+
+function checkConditions(conditions: StoreConditions, current: StoredFileHeader | undefined): void {
+  const { ifMatch, ifNoneMatch } = conditions;
+  if (ifMatch !== undefined && ifNoneMatch !== undefined) {
+    throw preconditionFailedError('Send If-Match or If-None-Match, not both.');
+  }
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') {
+      throw preconditionFailedError(
+        'If-None-Match on a store must be "*" (store only if the file does not exist).',
+      );
+    }
+    if (current !== undefined) {
+      throw preconditionFailedError(
+        `The file already exists (ETag ${current.etag}): send If-Match with its ETag to replace it.`,
+      );
+    }
+  }
+  if (ifMatch !== undefined) {
+    if (current === undefined) {
+      throw preconditionFailedError(
+        'The file does not exist, so If-Match cannot hold: send If-None-Match: * to create it.',
+      );
+    }
+    if (ifMatch.trim() !== '*' && !sameEtag(ifMatch, current.etag)) {
+      throw preconditionFailedError(
+        `The file's ETag is ${current.etag}, not ${ifMatch}: it changed since you read it; read it again.`,
+      );
+    }
+  }
+}
+
+/** A required-write driver (or, with none, every driver) refused a conditional write: another store won. */
+function lostRace(report: ReplicationReport): boolean {
+  const counted = report.outcomes.filter(
+    (o) => o.status === 'failed' && (o.required || !report.outcomes.some((x) => x.required)),
+  );
+  return counted.some((o) => isStorageError(o.error, ErrorCode.Conflict));
+}
+
+function failedWrite(operation: string, key: string, report: ReplicationReport) {
+  const failed = report.outcomes
+    .filter((o) => o.status === 'failed')
+    .map((o) => `${o.driver}${o.required ? ' (required)' : ''}: ${o.error?.code ?? 'failed'}`);
+  return storageUnavailableError(
+    `The ${operation} of ${key} did not reach the required drivers (${failed.join(', ')}): retry when they are reachable.`,
+  );
+}
+
+function describe(error: unknown): string {
+  return isStorageError(error)
+    ? `${(error as StorageError).code} ${(error as StorageError).message}`
+    : String(error);
+}
+
+async function discard(copy: Copy): Promise<void> {
+  if (copy.state === 'present') await copy.close();
+}
