@@ -47,8 +47,11 @@ export interface FileStoreOptions {
   policy?: DriverPolicy;
 }
 
-/** A store without preconditions that loses a race on a conditional driver is retried this many times. */
-const UNCONDITIONAL_STORE_ATTEMPTS = 5;
+/**
+ * A store without preconditions that loses a race on a conditional driver is retried: every round of a
+ * race has a winner, so n racing stores need at most n rounds; this bounds a pathological stream of them.
+ */
+const UNCONDITIONAL_STORE_ATTEMPTS = 64;
 /** Stat reads in flight at once while listing with `stat: true`. */
 const STAT_CONCURRENCY = 8;
 const REVOCATION_PREFIX = '.gaia-hub/oldest-valid-token/';
