@@ -130,7 +130,7 @@ export class FileStore {
         modified: Date.now(),
       };
       const object = encodeStoredFile(header, bytes);
-      const report = await this.coordinator.writeEach('mutable', key, (driver, i) => {
+      const put = async (driver: StorageDriver, i: number) => {
         const options: PutOptions = { signal, size: object.byteLength };
         if (driver.capabilities.conditionalWrites) {
           const copy = copies[i];
@@ -140,6 +140,25 @@ export class FileStore {
           else if (copy.driverEtag !== undefined) options.ifMatch = copy.driverEtag;
         }
         return driver.putMutable(key, object, options);
+      };
+      // The arbiter is written first and the others only if it took the write: racing stores are ordered
+      // by one driver, so two of them cannot each win on a different required driver (and both fail).
+      const arbiter = this.arbiterIndex();
+      let settleArbiter: (written: Promise<unknown>) => void = () => {};
+      const arbiterWrite = new Promise<unknown>((resolve) => {
+        settleArbiter = resolve;
+      });
+      // Its failure is the arbiter's own outcome; the others only wait on it.
+      arbiterWrite.catch(() => {});
+      const report = await this.coordinator.writeEach('mutable', key, async (driver, i) => {
+        if (arbiter === undefined) return put(driver, i);
+        if (i === arbiter) {
+          const written = put(driver, i);
+          settleArbiter(written);
+          return written;
+        }
+        await arbiterWrite;
+        return put(driver, i);
       });
       if (report.ok) return header;
       if (!lostRace(report)) throw failedWrite('store', key, report);
@@ -242,6 +261,17 @@ export class FileStore {
       signal,
     );
     if (!report.ok) throw failedWrite('revoke-all', address, report);
+  }
+
+  /** The first required (or, with none, any) driver with conditional writes; `undefined` when none has them. */
+  private arbiterIndex(): number | undefined {
+    const drivers = this.coordinator.drivers;
+    const candidates = drivers
+      .map((driver, index) => ({ driver, index }))
+      .filter(({ driver }) => driver.capabilities.mutable && driver.capabilities.conditionalWrites);
+    const required = candidates.filter(({ driver }) => this.coordinator.isRequired(driver.name));
+    const anyRequired = drivers.some((driver) => this.coordinator.isRequired(driver.name));
+    return (anyRequired ? required[0] : candidates[0])?.index;
   }
 
   private openCopies(key: string, signal?: AbortSignal): Promise<Copy[]> {
