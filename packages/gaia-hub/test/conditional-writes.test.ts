@@ -83,3 +83,19 @@ describe('conditional stores on a driver with conditional writes (disk)', () => 
     expect((await fetch(`${hub.readUrl}${config.address}/both.txt`)).status).toBe(404);
   });
 });
+
+describe('many concurrent uploads', () => {
+  it('1,000 uploads of distinct files at once all get 202 and every file reads back whole', async () => {
+    const count = 1000;
+    const body = (i: number) => `file ${i}: ${'x'.repeat(i % 97)}`;
+    const results = await Promise.all(
+      Array.from({ length: count }, (_, i) => store(`many/${i}.txt`, body(i), { 'If-None-Match': '*' })),
+    );
+    expect(results.filter((r) => r.status === 202)).toHaveLength(count);
+    const reads = await Promise.all(Array.from({ length: count }, (_, i) => readText(`many/${i}.txt`)));
+    reads.forEach((read, i) => {
+      expect(read.text).toBe(body(i));
+      expect(read.etag).toBe(results[i]!.body.etag);
+    });
+  }, 120_000);
+});
