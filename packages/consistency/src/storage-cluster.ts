@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import {
   type DataKeyPair,
+  type DatumRepair,
   type DriverCapabilities,
   type DriverPolicy,
   generateDataKeyPair,
   openLocalLedger,
   openStorage,
+  type StorageClient,
   type StorageDriver,
 } from '@blockstack-storage/core';
 import type { WorkloadClient } from './history.js';
@@ -38,6 +40,10 @@ export interface StorageClusterOptions {
   name?: string;
   /** Timeout and retry policy of every client. */
   policy?: DriverPolicy;
+  /** Read-repair in every client (`openStorage({ readRepair })`). Default false. */
+  readRepair?: boolean;
+  /** Told of every read-repair any client made. */
+  onReadRepair?: (repair: DatumRepair) => void;
   /** Builds the workload client from a storage client (to test a deliberately broken one). */
   adapt?: (id: string, open: () => Promise<WorkloadClient>) => Promise<WorkloadClient>;
 }
@@ -53,6 +59,8 @@ export interface StorageCluster {
   warnings: string[];
   /** Opens one more client with a fresh metadata directory (a machine with an empty version cache). */
   openClient(id: string, metadataDir: string): Promise<WorkloadClient>;
+  /** Opens one more storage client itself (e.g. to run `sync` beside the workload); close it yourself. */
+  openStorageClient(metadataDir: string): Promise<StorageClient>;
   close(): Promise<void>;
 }
 
@@ -71,8 +79,8 @@ export async function openStorageCluster(options: StorageClusterOptions): Promis
   const views = options.drivers.map((driver) =>
     sharedView(driver, options.capabilityOverrides?.[driver.name]),
   );
-  const openClient = async (id: string, metadataDir: string): Promise<WorkloadClient> => {
-    const client = await openStorage({
+  const openStorageClient = (metadataDir: string): Promise<StorageClient> =>
+    openStorage({
       name,
       config: {
         storageDrivers: options.drivers.map((d) => d.name),
@@ -84,10 +92,12 @@ export async function openStorageCluster(options: StorageClusterOptions): Promis
       registry,
       drivers: views,
       policy: options.policy,
+      readRepair: options.readRepair ?? false,
+      ...(options.onReadRepair === undefined ? {} : { onReadRepair: options.onReadRepair }),
       onWarning: (message) => warnings.push(message),
     });
-    return workloadClientOf(id, client);
-  };
+  const openClient = async (id: string, metadataDir: string): Promise<WorkloadClient> =>
+    workloadClientOf(id, await openStorageClient(metadataDir));
   const clients: WorkloadClient[] = [];
   const machineOf: Record<string, string> = {};
   const machines = options.machines ?? options.clients;
@@ -106,6 +116,7 @@ export async function openStorageCluster(options: StorageClusterOptions): Promis
     keyPair,
     warnings,
     openClient,
+    openStorageClient,
     async close() {
       await Promise.allSettled(clients.map((c) => c.close?.()));
       await registry.close();

@@ -83,12 +83,13 @@ export async function inspectMutable(
       }
     }),
   );
+  const required = (copy: HeldCopy) => coordinator.isRequired(copy.verified.report.source);
   let newest: HeldCopy | undefined;
   for (const { held } of reads) {
     if (
       held !== undefined &&
       versionOf(held.verified) !== undefined &&
-      (newest === undefined || newer(held, newest))
+      (newest === undefined || newer(held, newest, required))
     )
       newest = held;
   }
@@ -140,7 +141,9 @@ export async function repairMutable(
   const bytes = newest.bytes;
   const version = versionOf(newest.verified)!;
   const putOver = putVerdict(version, bytes);
-  // As a put of that version, except that the other copy of a fork (same version, other bytes) is replaced.
+  // As a put of that version, except that the other copy of a fork (same version, other bytes) is
+  // replaced. The newest prefers a required-write driver's copy (see `newer`), so an acknowledged
+  // value is never replaced by a losing writer's copy of the same version.
   const verdictOf = (copy: HeldCopy): CopyVerdict => {
     const verdict = putOver(copy);
     return typeof verdict === 'object' && verdict.newer === version ? 'replace' : verdict;
@@ -247,12 +250,17 @@ function sameBytes(a: HeldCopy, b: HeldCopy): boolean {
 }
 
 /**
- * Whether `a` is newer than `b`: a higher version; of one version (a fork), the later signing time,
- * then the greater bytes, so every run on every machine picks the same copy.
+ * Whether `a` is newer than `b`: a higher version. Of one version stored twice with other bytes (a
+ * fork), the copy on a required-write driver: only the writer whose conditional write won there was
+ * acknowledged, and a losing writer's bytes may sit on optional drivers it reached first. Between
+ * copies equally placed, the later signing time, then the greater bytes, so every run on every machine
+ * picks the same copy.
  */
-function newer(a: HeldCopy, b: HeldCopy): boolean {
+function newer(a: HeldCopy, b: HeldCopy, required: (copy: HeldCopy) => boolean): boolean {
   const [va, vb] = [versionOf(a.verified)!, versionOf(b.verified)!];
   if (va !== vb) return va > vb;
+  const [ra, rb] = [required(a), required(b)];
+  if (ra !== rb) return ra;
   const [ta, tb] = [signedAtMs(a), signedAtMs(b)];
   if (ta !== tb) return ta > tb;
   return Buffer.compare(a.bytes!, b.bytes!) > 0;

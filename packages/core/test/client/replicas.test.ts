@@ -171,6 +171,45 @@ describe('verify and sync (replicas that heal)', () => {
   });
 });
 
+describe('sync and a losing writer', () => {
+  it("keeps the acknowledged copy of a version, not a losing writer's copy of it on an optional driver", async () => {
+    // Two machines claimed version 1; the writer whose conditional write lost on the required driver
+    // had already reached the optional mirror. Its copy is signed later, yet must not win.
+    const required = createMemoryDriver({
+      name: 'main',
+      publicUrl: 'https://main.example',
+      visibility: 'public',
+    });
+    const mirror = createMemoryDriver({ name: 'mirror' });
+    const keyPair = generateDataKeyPair();
+    const client = await openUser({
+      name: 'alice.id',
+      drivers: [required, mirror],
+      registry: await newLedger(),
+      metadataDir: await tempDir('bss-replicas-meta-'),
+      dataKey: keyPair.privateKey,
+    });
+    await client.putMutable('doc', text('acknowledged'), { public: true });
+    const acknowledged = required.store.get(key('doc'))!;
+    const loser = signMutableEnvelope(
+      {
+        fqDataId: 'alice.id:doc',
+        data: text('lost the race'),
+        version: 1,
+        timestamp: Math.floor(Date.now() / 1000) + 60,
+      },
+      keyPair.privateKey,
+    );
+    mirror.store.set(key('doc'), loser);
+    const report = (await all(client.verify())).find((d) => d.dataId === 'doc')!;
+    expect(report.copies.map((c) => `${c.driver}:${c.state}`)).toEqual(['main:current', 'mirror:stale']);
+    await all(client.sync());
+    expect(Buffer.compare(required.store.get(key('doc'))!, acknowledged)).toBe(0);
+    expect(Buffer.compare(mirror.store.get(key('doc'))!, acknowledged)).toBe(0);
+    await client.close();
+  });
+});
+
 describe('read-repair', () => {
   it('heals the copies a get found behind, in the background, and reports it', async () => {
     const repairs: DatumRepair[] = [];
