@@ -1,4 +1,4 @@
-import type { ReadPolicy } from '../config/index.js';
+import type { ReadOrder } from '../config/index.js';
 import { type MutableEnvelope, verifyMutableEnvelope, verifyTombstone } from '../envelope/index.js';
 import {
   asStorageError,
@@ -232,7 +232,7 @@ export async function readMutable(
   dataId: string,
   sources: readonly CopySource[],
   publicKey: Uint8Array,
-  order: ReadPolicy,
+  order: ReadOrder,
   signal: AbortSignal | undefined,
 ): Promise<{ envelope?: MutableEnvelope; source?: string; copies: CopyReport[] }> {
   const known = await versions.getEntry(owner, dataId);

@@ -4,8 +4,8 @@ import {
   CLIENT_SECTION,
   type ClientConfig,
   type ClientConfigInput,
+  DriverLoader,
   type DriverRegistration,
-  DriverRegistry,
   loadClientConfig,
   openConfiguredDrivers,
   resolveClientConfig,
@@ -14,12 +14,13 @@ import { ConfigurationError } from '../errors.js';
 import {
   compressPublicKey,
   type DataKeyPair,
+  defaultDataKeyPath,
   generateDataKeyPair,
   loadDataKey,
   publicKeyFromPrivate,
   saveDataKey,
 } from '../identity/index.js';
-import { encodeDataId, validateDataId } from '../keys.js';
+import { validateDataId } from '../keys.js';
 import { type LocalLedger, type NameRegistry, openLocalLedger } from '../registry/index.js';
 import { type DriverPolicy, ReplicationCoordinator, type TransferObserver } from '../replication/index.js';
 import { VersionCache } from '../version-cache/index.js';
@@ -87,9 +88,9 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
   const onWarning =
     options.onWarning ?? ((message) => process.emitWarning(message, 'BlockstackStorageWarning'));
   const config = await resolveConfig(options);
-  const registry = new DriverRegistry();
-  for (const entry of options.drivers ?? []) registry.register(entry);
-  const opened = await openConfiguredDrivers(config, registry, options.env);
+  const loader = new DriverLoader();
+  for (const entry of options.drivers ?? []) loader.register(entry);
+  const opened = await openConfiguredDrivers(config, loader, options.env);
   for (const warning of opened.warnings) onWarning(warning);
   const policy: DriverPolicy = {
     timeoutMs: config.driverTimeoutMs,
@@ -136,8 +137,8 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       versions: new VersionCache(config.metadataDir),
       local: opened.local,
       requiredWrite: config.requiredWrite,
-      readOrder: config.readPolicy,
-      readRepair: options.readRepair ?? false,
+      readOrder: config.readOrder,
+      readRepair: options.readRepair ?? config.readRepair,
       ...(options.onReadRepair === undefined ? {} : { onReadRepair: options.onReadRepair }),
       configWhere: `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`,
       onWarning,
@@ -162,7 +163,7 @@ async function resolveConfig(options: OpenStorageOptions): Promise<ClientConfig>
 }
 
 function dataKeyPathOf(options: OpenStorageOptions, config: ClientConfig): string {
-  return options.dataKeyPath ?? join(config.metadataDir, 'keys', `${encodeDataId(options.name)}.key`);
+  return options.dataKeyPath ?? defaultDataKeyPath(config.metadataDir, options.name);
 }
 
 /**

@@ -1,8 +1,12 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, IntegrityError, isStorageError } from '../errors.js';
-import { type DataKeyPair, loadDataKey, publicKeyFromPrivate } from '../identity/index.js';
-import { encodeDataId } from '../keys.js';
+import {
+  type DataKeyPair,
+  defaultDataKeyPath,
+  loadDataKey,
+  publicKeyFromPrivate,
+} from '../identity/index.js';
 import { type CurrentZoneFile, type LocalLedger, openLocalLedger } from '../registry/index.js';
 import { makeZoneFile } from '../zonefile/index.js';
 
@@ -91,9 +95,7 @@ async function existingKey(options: RecoverLedgerOptions): Promise<DataKeyPair> 
   if (dataKey !== undefined) {
     return { privateKey: dataKey.privateKey, publicKey: publicKeyFromPrivate(dataKey.privateKey) };
   }
-  return loadDataKey(
-    options.dataKeyPath ?? join(options.metadataDir, 'keys', `${encodeDataId(options.name)}.key`),
-  );
+  return loadDataKey(options.dataKeyPath ?? defaultDataKeyPath(options.metadataDir, options.name));
 }
 
 async function openWithEntry(

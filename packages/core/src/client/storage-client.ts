@@ -1,4 +1,4 @@
-import type { ReadPolicy } from '../config/index.js';
+import type { ReadOrder } from '../config/index.js';
 import { checkMutableWriteRule } from '../config/index.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { encryptECIESToBytes } from '../crypto/index.js';
@@ -68,9 +68,9 @@ export interface ReadOptions {
 
 export interface GetMutableOptions extends ReadOptions {
   /** How copies are chosen. Default: the config's `storage_read_policy` (`newest` unless set). */
-  order?: ReadPolicy;
+  order?: ReadOrder;
   /** @deprecated The old name of `order`. */
-  policy?: ReadPolicy;
+  policy?: ReadOrder;
   /**
    * Decrypt a value that is an ECIES envelope (default true). With `false` the stored data is returned
    * as is: use it for public values that happen to be ECIES-envelope JSON themselves.
@@ -89,7 +89,7 @@ export interface StorageClientParts {
   local: ReadonlySet<string>;
   requiredWrite: readonly string[];
   /** How `getMutable` chooses among copies unless told otherwise (`storage_read_policy`). */
-  readOrder: ReadPolicy;
+  readOrder: ReadOrder;
   configWhere: string;
   /**
    * After a get of own mutable data that saw a stale, missing or invalid copy, copy the newest verified

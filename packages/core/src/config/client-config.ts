@@ -30,6 +30,7 @@ export const CLIENT_CONFIG_KEYS = [
   'storage_read_policy',
   'storage_timeout_ms',
   'storage_retries',
+  'read_repair',
   'name',
   'data_key',
 ] as const;
@@ -40,7 +41,9 @@ export const CLIENT_CONFIG_KEYS = [
  * - `first`: ask drivers in configured order and return the first valid copy at or above the version
  *   this client already knows.
  */
-export type ReadPolicy = 'newest' | 'first';
+export type ReadOrder = 'newest' | 'first';
+/** @deprecated The old name of `ReadOrder` ("policy" now means only the timeout/retry `DriverPolicy`). */
+export type ReadPolicy = ReadOrder;
 
 /** A validated client configuration. */
 export interface ClientConfig {
@@ -62,8 +65,10 @@ export interface ClientConfig {
   readonly local: readonly string[];
   /** `metadata`: directory for the version cache, ledger and keys. */
   readonly metadataDir: string;
-  /** `storage_read_policy`: default read policy of `getMutable`. */
-  readonly readPolicy: ReadPolicy;
+  /** `storage_read_policy`: how `getMutable` chooses among copies unless told otherwise. */
+  readonly readOrder: ReadOrder;
+  /** `read_repair`: a get that saw a copy behind the newest heals it in the background. */
+  readonly readRepair: boolean;
   /** `storage_timeout_ms`: per-driver, per-attempt time limit. */
   readonly driverTimeoutMs: number;
   /** `storage_retries`: retries of an operation that failed with a retryable error. */
@@ -89,7 +94,10 @@ export interface ClientConfigInput {
   requiredWrite?: readonly string[];
   local?: readonly string[];
   metadataDir?: string;
-  readPolicy?: ReadPolicy;
+  readOrder?: ReadOrder;
+  /** @deprecated The old name of `readOrder`. */
+  readPolicy?: ReadOrder;
+  readRepair?: boolean;
   driverTimeoutMs?: number;
   driverRetries?: number;
   driverSections?: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -202,7 +210,8 @@ export function parseClientConfig(
         metadata === undefined || metadata === ''
           ? undefined
           : resolve(options.path ? dirname(options.path) : '.', expandHome(metadata, home)),
-      readPolicy: parseReadPolicy(client.storage_read_policy, where),
+      readOrder: parseReadOrder(client.storage_read_policy, where),
+      readRepair: parseBoolean(client.read_repair, where, 'read_repair'),
       driverTimeoutMs: parseWhole(client.storage_timeout_ms, where, 'storage_timeout_ms', 1),
       driverRetries: parseWhole(client.storage_retries, where, 'storage_retries', 0),
       driverSections,
@@ -294,7 +303,8 @@ function buildConfig(input: ClientConfigInput, path: string | undefined, home: s
     requiredWrite: Object.freeze(requiredWrite),
     local: Object.freeze(local),
     metadataDir: resolve(expandHome(input.metadataDir ?? join(home, '.blockstack', 'metadata'), home)),
-    readPolicy: input.readPolicy ?? 'newest',
+    readOrder: input.readOrder ?? input.readPolicy ?? 'newest',
+    readRepair: input.readRepair ?? false,
     driverTimeoutMs: timeout,
     driverRetries: retries,
     driverSections: Object.freeze(sections),
@@ -315,7 +325,15 @@ function parseList(value: string | undefined, where: string, key: string): strin
   return names;
 }
 
-function parseReadPolicy(value: string | undefined, where: string): ReadPolicy | undefined {
+function parseBoolean(value: string | undefined, where: string, key: string): boolean | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new ConfigurationError(`${where} [${CLIENT_SECTION}] ${key} must be "true" or "false"`, {
+    hint: `Write ${key} = true or ${key} = false.`,
+  });
+}
+
+function parseReadOrder(value: string | undefined, where: string): ReadOrder | undefined {
   if (value === undefined || value === '') return undefined;
   if (value === 'newest' || value === 'first') return value;
   throw new ConfigurationError(

@@ -32,7 +32,7 @@ async function twoDriverUser(policy?: 'first' | 'newest') {
     drivers: [a!, b!],
     registry,
     metadataDir,
-    config: policy ? { readPolicy: policy } : {},
+    config: policy ? { readOrder: policy } : {},
   });
   return { a: a!, b: b!, client, registry, metadataDir };
 }

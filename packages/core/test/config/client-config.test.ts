@@ -43,7 +43,7 @@ describe('client config', () => {
     expect(config.requiredWrite).toEqual(['s3']);
     expect(config.local).toEqual(['disk']);
     expect(config.metadataDir).toBe('/home/u/meta');
-    expect(config.readPolicy).toBe('first');
+    expect(config.readOrder).toBe('first');
     expect(config.driverSections.disk).toEqual({ root: '/data' });
     expect(config.driverTimeoutMs).toBe(30_000);
     expect(config.driverRetries).toBe(2);
@@ -55,7 +55,7 @@ describe('client config', () => {
       { home: '/home/u', env: {} },
     );
     expect(config.metadataDir).toBe('/home/u/.blockstack/metadata');
-    expect(config.readPolicy).toBe('newest');
+    expect(config.readOrder).toBe('newest');
   });
 
   it('loads name and data_key of [blockstack-client] once, for the command line', () => {
@@ -158,5 +158,28 @@ describe('client config', () => {
     expect(config.path).toBe(path);
     expect(config.metadataDir).toBe(join(dir, 'meta'));
     await expect(loadClientConfig({ path: join(dir, 'missing.ini') })).rejects.toThrow(/No client config at/);
+  });
+
+  it('reads read_repair (off unless "true"), and refuses other values naming the key', () => {
+    const on = parseClientConfig(
+      '[blockstack-client]\nstorage_drivers = s3\nstorage_drivers_required_write = s3\nread_repair = true\n',
+      {
+        path: '/c.ini',
+      },
+    );
+    expect(on.readRepair).toBe(true);
+    expect(
+      parseClientConfig('[blockstack-client]\nstorage_drivers = s3\nstorage_drivers_required_write = s3\n', {
+        path: '/c.ini',
+      }).readRepair,
+    ).toBe(false);
+    expect(() =>
+      parseClientConfig(
+        '[blockstack-client]\nstorage_drivers = s3\nstorage_drivers_required_write = s3\nread_repair = yes\n',
+        {
+          path: '/c.ini',
+        },
+      ),
+    ).toThrow(/read_repair must be "true" or "false"/);
   });
 });

@@ -64,7 +64,7 @@ describe('[blockstack-client] keys', () => {
       `${HEAD}storage_drivers_local =\nmetadata = /m\nstorage_read_policy = first\nstorage_timeout_ms = 5\nstorage_retries = 1\nname = alice.id\ndata_key = /k\n`,
       { env: {} },
     );
-    expect(config.readPolicy).toBe('first');
+    expect(config.readOrder).toBe('first');
   });
 
   it('suggests nothing when no key is close', () => {
