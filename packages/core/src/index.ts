@@ -39,3 +39,5 @@ export * from './http/url-reader.js';
 export * from './zonefile/index.js';
 export * from './registry/index.js';
 export * from './client/index.js';
+// The chunked format (docs/chunked-format.md) for values of any size; not yet used by the client.
+export * from './chunked/index.js';
