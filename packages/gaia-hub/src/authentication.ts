@@ -1,5 +1,5 @@
-import { decodeToken, TokenVerifier } from 'jsontokens';
 import { bucketAddressOfPublicKey } from './bucket-address.js';
+import { type DecodedJwt, decodeJwt, verifyEs256k } from './es256k-jwt.js';
 import { revokedTokenError, validationError } from './hub-errors.js';
 
 /** The auth version the hub announces in `/hub_info` and accepts (`bearer v1:<JWT>`). */
@@ -54,8 +54,6 @@ export interface TokenCheck {
   nowSeconds?: number;
 }
 
-type Payload = Record<string, unknown>;
-
 /**
  * Checks an `Authorization` header (`bearer v1:<ES256K JWT>`) for a bucket: the JWT's signature by its
  * `iss` key, that `iss` owns the bucket address, the challenge text, `exp`, the revoke-all timestamp
@@ -76,8 +74,8 @@ export function verifyAuthorization(header: string | undefined, check: TokenChec
       'Only v1 tokens are accepted ("bearer v1:<JWT>"); legacy tokens are not. Update the client.',
     );
   }
-  const token = credential.slice('v1:'.length);
-  const payload = decodePayload(token, 'authentication token');
+  const token = decodeToken(credential.slice('v1:'.length), 'authentication token');
+  const { payload } = token;
 
   const issuer = payload.iss;
   if (typeof issuer !== 'string' || issuer.length === 0)
@@ -118,7 +116,7 @@ export function verifyAuthorization(header: string | undefined, check: TokenChec
   }
 
   const scopes = parseScopes(payload.scopes);
-  if (!verifySignature(token, issuer))
+  if (!verifyEs256k(token, issuer))
     throw validationError("The token's signature does not verify with its `iss` key.");
   if (payload.gaiaChallenge !== check.challengeText) {
     throw validationError(
@@ -141,8 +139,9 @@ export function verifyAuthorization(header: string | undefined, check: TokenChec
  * An association token delegates from an identity key (`iss`) to an app key (`childToAssociate`).
  * @returns the identity key's address. @throws HubError 401.
  */
-function verifyAssociationToken(token: string, childPublicKey: string, now: number): string {
-  const payload = decodePayload(token, 'association token');
+function verifyAssociationToken(encoded: string, childPublicKey: string, now: number): string {
+  const token = decodeToken(encoded, 'association token');
+  const { payload } = token;
   const issuer = payload.iss;
   if (typeof issuer !== 'string') throw validationError('The association token has no `iss` claim.');
   if (typeof payload.childToAssociate !== 'string') {
@@ -152,7 +151,7 @@ function verifyAssociationToken(token: string, childPublicKey: string, now: numb
   const signerAddress = bucketAddressOfPublicKey(issuer);
   if (signerAddress === undefined)
     throw validationError("The association token's `iss` is not a public key.");
-  if (!verifySignature(token, issuer))
+  if (!verifyEs256k(token, issuer))
     throw validationError("The association token's signature does not verify.");
   if (payload.exp < now)
     throw validationError(`The association token expired at ${payload.exp}: ask for a new one.`);
@@ -165,25 +164,11 @@ function verifyAssociationToken(token: string, childPublicKey: string, now: numb
   return signerAddress;
 }
 
-function decodePayload(token: string, what: string): Payload {
-  let payload: unknown;
-  try {
-    payload = decodeToken(token).payload;
-  } catch {
-    throw validationError(`The ${what} is not a well-formed JWT.`);
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw validationError(`The ${what}'s payload is not a JSON object.`);
-  }
-  return payload as Payload;
-}
-
-function verifySignature(token: string, publicKeyHex: string): boolean {
-  try {
-    return new TokenVerifier('ES256K', publicKeyHex).verify(token) === true;
-  } catch {
-    return false;
-  }
+function decodeToken(token: string, what: string): DecodedJwt {
+  const decoded = decodeJwt(token);
+  if (decoded === undefined)
+    throw validationError(`The ${what} is not a well-formed JWT with JSON object parts.`);
+  return decoded;
 }
 
 function parseScopes(value: unknown): TokenScopes {

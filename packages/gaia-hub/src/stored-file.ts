@@ -54,7 +54,7 @@ export async function openStoredFile(
     const searchFrom = Math.max(length, MAGIC.byteLength);
     chunks.push(next.value);
     length += next.value.byteLength;
-    const joined = concatBytes(chunks, length);
+    const joined = chunks.length === 1 ? next.value : concatBytes(chunks, length);
     chunks.splice(0, chunks.length, joined);
     if (length >= MAGIC.byteLength && !startsWith(joined, MAGIC)) return undefined;
     headerEnd = joined.indexOf(NEWLINE, searchFrom);
