@@ -32,6 +32,8 @@ export const ExitCode = {
   Refused: 11,
   /** `doctor` found at least one failing driver. */
   DoctorFailed: 12,
+  /** `verify` found a copy that is not current, or `sync` could not heal every copy. */
+  Unhealthy: 13,
   /** Interrupted (Ctrl-C) or aborted. */
   Interrupted: 130,
 } as const;

@@ -8,6 +8,8 @@ import { putCommand } from './put.js';
 import { rmCommand } from './rm.js';
 import { serveCommand } from './serve.js';
 import { statCommand } from './stat.js';
+import { syncCommand } from './sync.js';
+import { verifyCommand } from './verify.js';
 import { zonefileCommand } from './zonefile.js';
 
 /** Every command, in the order `--help` lists them. */
@@ -18,6 +20,8 @@ export const COMMANDS: readonly Command[] = [
   rmCommand,
   lsCommand,
   statCommand,
+  verifyCommand,
+  syncCommand,
   zonefileCommand,
   driversCommand,
   doctorCommand,

@@ -26,7 +26,7 @@ export const statCommand: Command = {
     try {
       if (options.immutable !== true) {
         // `newest` asks every driver, so every copy is reported.
-        const found = await client.getMutable(id, { owner, signal, policy: 'newest' });
+        const found = await client.getMutable(id, { owner, signal, order: 'newest' });
         if (found !== null) {
           const copies = copiesJson(found.copies);
           out.json({
