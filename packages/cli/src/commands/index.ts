@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { doctorCommand } from './doctor.js';
 import { driversCommand } from './drivers.js';
 import { getCommand } from './get.js';
+import { hubCommand } from './hub.js';
 import { initCommand } from './init.js';
 import { lsCommand } from './ls.js';
 import { putCommand } from './put.js';
@@ -26,4 +27,5 @@ export const COMMANDS: readonly Command[] = [
   driversCommand,
   doctorCommand,
   serveCommand,
+  hubCommand,
 ];

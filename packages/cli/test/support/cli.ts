@@ -57,11 +57,20 @@ export function runCli(
 }
 
 /** Runs `blockstack-storage serve --port 0 --json` and waits for its URL. */
-export async function startServe(
+export function startServe(
   home: string,
   args: readonly string[] = [],
 ): Promise<{ url: string; child: ChildProcess; stop: () => Promise<string> }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', ...args], {
+  return startListening(home, 'serve', args);
+}
+
+/** Runs a serving command (`serve`, `hub`) with `--port 0 --json` and waits for the URL it prints. */
+export async function startListening(
+  home: string,
+  command: 'serve' | 'hub',
+  args: readonly string[] = [],
+): Promise<{ url: string; child: ChildProcess; stop: () => Promise<string> }> {
+  const child = spawn(process.execPath, [BIN, command, '--port', '0', '--json', ...args], {
     cwd: home,
     env: cliEnv(home),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -77,7 +86,7 @@ export async function startServe(
       const line = buffered.split('\n')[0];
       if (buffered.includes('\n') && line) resolve((JSON.parse(line) as { url: string }).url);
     });
-    child.on('close', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+    child.on('close', (code) => reject(new Error(`${command} exited with ${code}: ${stderr}`)));
   });
   const stop = async () => {
     if (child.exitCode === null) {
