@@ -1,8 +1,8 @@
-import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeHome, runCli } from './support/cli.js';
-import { installMirrorDriver } from './support/mirror-driver.js';
+import { configureDiskAndMirror } from './support/mirror-driver.js';
 
 // Two drivers: the built-in disk (required, public) and a third-party "mirror" package installed in
 // the working directory (optional, local), each with its own root.
@@ -19,15 +19,8 @@ interface Stat {
 
 beforeAll(async () => {
   ({ home, cleanup } = await makeHome());
-  await installMirrorDriver(home);
   expect((await runCli(home, ['init', '--name', 'alice.id'])).code).toBe(0);
-  const config = join(home, '.blockstack', 'client.ini');
-  const ini = (await readFile(config, 'utf8'))
-    .replace(/^storage_drivers = disk$/m, 'storage_drivers = disk, mirror')
-    .replace(/^storage_drivers_local =$/m, 'storage_drivers_local = mirror');
-  await writeFile(config, ini);
-  await appendFile(config, '\n[mirror]\nroot = ~/mirror\n');
-  await mkdir(join(home, 'mirror')); // a disk root is created by init, or by hand
+  await configureDiskAndMirror(home);
 });
 afterAll(() => cleanup());
 

@@ -1,8 +1,8 @@
-import { appendFile, copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeHome, runCli } from './support/cli.js';
-import { installMirrorDriver } from './support/mirror-driver.js';
+import { configureDiskAndMirror } from './support/mirror-driver.js';
 
 // verify and sync (issue 15) on two drivers: the built-in disk (required) and a third-party "mirror"
 // (optional, local), each with its own root. The mirror misses writes by hand; sync heals it.
@@ -25,15 +25,8 @@ const statesOf = (report: Report, id: string) =>
 
 beforeAll(async () => {
   ({ home, cleanup } = await makeHome());
-  await installMirrorDriver(home);
   expect((await runCli(home, ['init', '--name', 'alice.id'])).code).toBe(0);
-  const config = join(home, '.blockstack', 'client.ini');
-  const ini = (await readFile(config, 'utf8'))
-    .replace(/^storage_drivers = disk$/m, 'storage_drivers = disk, mirror')
-    .replace(/^storage_drivers_local =$/m, 'storage_drivers_local = mirror');
-  await writeFile(config, ini);
-  await appendFile(config, '\n[mirror]\nroot = ~/mirror\n');
-  await mkdir(join(home, 'mirror'));
+  await configureDiskAndMirror(home);
 });
 afterAll(() => cleanup());
 

@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -37,4 +37,19 @@ export async function installMirrorDriver(dir: string): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * Turns the client config `init` wrote in `home` into two drivers: the
+ * built-in disk (required, public) and the mirror (optional, local) with its own root `~/mirror`.
+ */
+export async function configureDiskAndMirror(home: string): Promise<void> {
+  await installMirrorDriver(home);
+  const config = join(home, '.blockstack', 'client.ini');
+  const ini = (await readFile(config, 'utf8'))
+    .replace(/^storage_drivers = disk$/m, 'storage_drivers = disk, mirror')
+    .replace(/^storage_drivers_local =$/m, 'storage_drivers_local = mirror');
+  await writeFile(config, ini);
+  await appendFile(config, '\n[mirror]\nroot = ~/mirror\n');
+  await mkdir(join(home, 'mirror')); // a disk root is created by init, or by hand
 }

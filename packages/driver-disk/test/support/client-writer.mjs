@@ -2,26 +2,10 @@
 // three disk replicas (all required) with the metadata directory (version cache, key, ledger) of its
 // "machine", and putting one value. Prints one JSON line: { version } or { code, newerVersion }.
 // Uses the built packages (dist), as an installed user would.
-import { openStorage } from '@blockstack-storage/core';
-import { createDiskDriver } from '../../dist/index.js';
+import { openReplicaStorage } from './open-replicas.mjs';
 
 const [metadataDir, rootsText, id, fillText, sizeText] = process.argv.slice(2);
-const roots = rootsText.split(',');
-const drivers = roots.map((root, i) => ({
-  ...createDiskDriver({ root, publicUrl: `http://127.0.0.1:${6300 + i}` }),
-  name: `replica-${i}`,
-}));
-const storage = await openStorage({
-  name: 'writer.id',
-  config: {
-    storageDrivers: drivers.map((d) => d.name),
-    requiredWrite: drivers.map((d) => d.name),
-    metadataDir,
-  },
-  drivers,
-  policy: { retries: 0, timeoutMs: 60_000 },
-  onWarning: () => {},
-});
+const storage = await openReplicaStorage(metadataDir, rootsText);
 const value = new Uint8Array(Number(sizeText)).fill(Number(fillText));
 try {
   const result = await storage.putMutable(id, value, { public: true });
