@@ -3,6 +3,7 @@ import { sha256Hex } from '../crypto/hash.js';
 import type { StorageDriver } from '../driver.js';
 import { asStorageError, type StorageError } from '../errors.js';
 import type { ReplicationCoordinator } from '../replication/index.js';
+import type { VersionCache } from '../version-cache/index.js';
 import type { ImmutableDataRecord } from '../zonefile/index.js';
 import { versionOf } from './mutable-read.js';
 import {
@@ -268,4 +269,30 @@ function newer(a: HeldCopy, b: HeldCopy, required: (copy: HeldCopy) => boolean):
 
 function signedAtMs(copy: HeldCopy): number {
   return copy.verified.tombstoneMillis ?? (copy.verified.envelope?.timestamp ?? 0) * 1000;
+}
+
+/**
+ * Every mutable id of `name` that a driver lists or this machine's version cache knows, sorted. A
+ * driver that cannot list now is reported to `onWarning`; its copies are still judged for the ids the
+ * others know.
+ */
+export async function knownMutableIds(
+  coordinator: ReplicationCoordinator,
+  versions: VersionCache,
+  name: string,
+  signal: AbortSignal | undefined,
+  onWarning: (message: string) => void,
+): Promise<string[]> {
+  const ids = new Set(await versions.knownIds(name));
+  for (const driver of coordinator.drivers) {
+    if (!driver.capabilities.mutable || !driver.listMutable) continue;
+    try {
+      for await (const id of driver.listMutable({ signal })) ids.add(id);
+    } catch (error) {
+      onWarning(
+        `Could not list the ids on ${driver.name}: ${asStorageError(error, { driver: driver.name }).message}`,
+      );
+    }
+  }
+  return [...ids].sort();
 }

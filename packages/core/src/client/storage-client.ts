@@ -32,16 +32,17 @@ import { readMutable } from './mutable-read.js';
 import { deleteVerdict, putVerdict, type WriteTarget, writeNextVersion } from './mutable-write.js';
 import { openValue } from './open-value.js';
 import { mutableUrlsFor, publicUrlsOf, urlPrefixOf, withPublishedUrls } from './published-urls.js';
+import { ReadRepairer } from './read-repair.js';
 import {
   type DatumHealth,
   type DatumRepair,
   inspectImmutable,
   inspectMutable,
+  knownMutableIds,
   repairImmutable,
   repairMutable,
 } from './replicas.js';
 import type {
-  CopyReport,
   DeleteResult,
   GetImmutableResult,
   GetMutableResult,
@@ -102,9 +103,6 @@ export interface StorageClientParts {
   onClose: () => Promise<void>;
 }
 
-/** Read-repairs running at once, at most; a get finding more divergence then leaves it to the next get. */
-const MAX_READ_REPAIRS = 4;
-
 /**
  * A user's storage: signed, versioned mutable data and zone-file-anchored immutable data, replicated
  * over the configured drivers. Made by `openStorage`.
@@ -124,14 +122,21 @@ export class StorageClient {
   private readonly zoneFiles: ZoneFiles;
   private closed = false;
   private readonly writes = new KeyedQueue();
-  /** Background read-repairs in flight, by data id. */
-  private readonly repairs = new Map<string, Promise<void>>();
+  private readonly readRepairer: ReadRepairer | undefined;
 
   constructor(parts: StorageClientParts) {
     this.parts = parts;
     this.name = parts.name;
     this.publicKey = parts.keyPair.publicKey;
     this.zoneFiles = new ZoneFiles(parts.registry, parts.name);
+    this.readRepairer = parts.readRepair
+      ? new ReadRepairer(
+          this.writes,
+          (dataId) => repairMutable(parts.coordinator, this.writeTarget(dataId, undefined)),
+          parts.onReadRepair,
+          parts.onWarning,
+        )
+      : undefined;
   }
 
   /** The configured drivers (wrapped with the timeout/retry policy), in read order. */
@@ -251,7 +256,7 @@ export class StorageClient {
     }
     const order = options.order ?? options.policy ?? this.parts.readOrder;
     const read = await readMutable(versions, owner, dataId, sources, publicKey, order, options.signal);
-    if (owner === this.name) this.repairInBackground(dataId, read.copies);
+    if (owner === this.name) this.readRepairer?.afterRead(dataId, read.copies);
     if (read.envelope === undefined) return null;
     const { data, encrypted } = openValue(read.envelope.data, this.parts.keyPair.privateKey, {
       decrypt: options.decrypt ?? true,
@@ -461,61 +466,21 @@ export class StorageClient {
     }
   }
 
-  /**
-   * Read-repair: when a get of own data saw a copy behind the newest, heals that datum in the background
-   * (as `sync` does for one datum, under the same per-id queue as puts), never delaying the get. Bounded
-   * by MAX_READ_REPAIRS at once and one per id; the outcome goes to `onReadRepair`.
-   */
-  private repairInBackground(dataId: string, copies: readonly CopyReport[]): void {
-    const { readRepair, coordinator, onReadRepair, onWarning } = this.parts;
-    if (!readRepair || this.closed || this.repairs.has(dataId) || this.repairs.size >= MAX_READ_REPAIRS)
-      return;
-    // Something verified to copy, and a copy behind it (a datum absent everywhere needs no repair).
-    const found = copies.some((c) => c.status === 'valid' || c.status === 'tombstone');
-    const behind = copies.some(
-      (c) => c.status === 'stale' || c.status === 'missing' || c.status === 'invalid',
-    );
-    if (!found || !behind) return;
-    const repair = this.writes
-      .run(dataId, () => repairMutable(coordinator, this.writeTarget(dataId, undefined)))
-      .then(
-        (outcome) => onReadRepair?.(outcome),
-        (error: unknown) =>
-          onWarning(
-            `Read-repair of ${JSON.stringify(dataId)} failed: ${asStorageError(error, { key: dataId }).message}`,
-          ),
-      )
-      .finally(() => this.repairs.delete(dataId));
-    this.repairs.set(dataId, repair);
-  }
-
-  /** Resolves when the background read-repairs started so far have ended. */
+  /** Resolves when the background read-repairs started so far have ended (see `readRepair`). */
   async settled(): Promise<void> {
-    await Promise.all(this.repairs.values());
+    await this.readRepairer?.settled();
   }
 
-  /** Every mutable id of this name that a driver lists or this machine's version cache knows, sorted. */
-  private async mutableIds(signal: AbortSignal | undefined): Promise<string[]> {
-    const ids = new Set(await this.parts.versions.knownIds(this.name));
-    for (const driver of this.parts.coordinator.drivers) {
-      if (!driver.capabilities.mutable || !driver.listMutable) continue;
-      try {
-        for await (const id of driver.listMutable({ signal })) ids.add(id);
-      } catch (error) {
-        // A driver that cannot list now still has its copies judged for the ids the others know.
-        this.parts.onWarning(
-          `Could not list the ids on ${driver.name}: ${asStorageError(error, { driver: driver.name }).message}`,
-        );
-      }
-    }
-    return [...ids].sort();
+  private mutableIds(signal: AbortSignal | undefined): Promise<string[]> {
+    const { coordinator, versions, onWarning } = this.parts;
+    return knownMutableIds(coordinator, versions, this.name, signal, onWarning);
   }
 
   /** Closes the drivers (and the registry when `openStorage` opened it). The client is unusable after. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.settled(); // a read-repair in flight finishes its conditional writes first
+    await this.readRepairer?.stop(); // a read-repair in flight finishes its conditional writes first
     await this.parts.coordinator.close();
     await this.parts.onClose();
   }
