@@ -23,11 +23,11 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 }
 
 describe('the packed CLI', () => {
-  it('installs with npm next to core and the disk driver, and its bin does a round trip', () => {
+  it('installs with npm next to core, the disk driver and the Gaia hub, and its bin does a round trip', () => {
     const tarballs = join(scratch, 'tarballs');
     mkdirSync(tarballs);
     const [pnpm, ...lead] = pnpmCommand() as string[];
-    for (const dir of ['core', 'driver-disk', 'cli']) {
+    for (const dir of ['core', 'driver-disk', 'gaia-hub', 'cli']) {
       run(pnpm!, [...lead, 'pack', '--pack-destination', tarballs], join(repo, 'packages', dir));
     }
     const project = join(scratch, 'project');
@@ -48,5 +48,6 @@ describe('the packed CLI', () => {
     expect(run(bin, ['get', 'hello.txt'], project, env)).toBe('hello from a tarball');
     const drivers = JSON.parse(run(bin, ['drivers', '--json'], project, env)) as { rule: { holds: boolean } };
     expect(drivers.rule.holds).toBe(true);
+    expect(run(bin, ['hub', '--help'], project, env)).toMatch(/Gaia/);
   }, 240_000); // npm install with a cold cache fetches core's own dependencies
 });
