@@ -34,14 +34,7 @@ export async function readImmutable(
     if (bytes === null) {
       copies.push({ source: source.name, status: 'missing' });
     } else if (sha256Hex(bytes) !== record.hash) {
-      copies.push({
-        source: source.name,
-        status: 'invalid',
-        error: new IntegrityError('The bytes do not match the SHA-256 in the zone file', {
-          driver: source.name,
-          key: dataId,
-        }),
-      });
+      copies.push({ source: source.name, status: 'invalid', error: hashMismatch(source.name, dataId) });
     } else {
       copies.push({ source: source.name, status: 'valid' });
       return { dataId, owner, data: bytes, hash: record.hash, source: source.name, copies };
@@ -67,5 +60,13 @@ export async function readImmutable(
   throw new NotFoundError(`${owner}'s zone file records this datum, but no source has it [${summary}]`, {
     key: dataId,
     hint: 'The drivers holding it may be offline; retry later.',
+  });
+}
+
+/** The refusal of bytes whose SHA-256 is not the one the zone file records. */
+export function hashMismatch(source: string, dataId: string): IntegrityError {
+  return new IntegrityError('The bytes do not match the SHA-256 in the zone file', {
+    driver: source,
+    key: dataId,
   });
 }

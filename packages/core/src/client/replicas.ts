@@ -5,6 +5,7 @@ import { asStorageError, type StorageError } from '../errors.js';
 import type { ReplicationCoordinator } from '../replication/index.js';
 import type { VersionCache } from '../version-cache/index.js';
 import type { ImmutableDataRecord } from '../zonefile/index.js';
+import { hashMismatch } from './immutable-read.js';
 import { versionOf } from './mutable-read.js';
 import {
   type CopyVerdict,
@@ -185,14 +186,7 @@ export async function inspectImmutable(
         const found = await coordinator.source(driver, 'immutable', record.hash).fetch();
         if (found === null) return { driver: driver.name, state: 'missing' };
         if (sha256Hex(found.bytes) !== record.hash) {
-          return {
-            driver: driver.name,
-            state: 'invalid',
-            error: asStorageError(new Error('The bytes do not match the SHA-256 in the zone file'), {
-              driver: driver.name,
-              key: record.dataId,
-            }),
-          };
+          return { driver: driver.name, state: 'invalid', error: hashMismatch(driver.name, record.dataId) };
         }
         good ??= found.bytes;
         return { driver: driver.name, state: 'current' };

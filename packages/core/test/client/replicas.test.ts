@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   type DatumHealth,
   type DatumRepair,
+  ErrorCode,
   encodeDataId,
   generateDataKeyPair,
+  isStorageError,
   type StorageClient,
   signMutableEnvelope,
 } from '../../src/index.js';
@@ -29,15 +31,15 @@ function states(report: readonly DatumHealth[]): Record<string, Record<string, s
 }
 
 async function setup(extra: { readRepair?: boolean; onReadRepair?: (r: DatumRepair) => void } = {}) {
-  const drivers = ['a', 'b', 'c'].map((name) =>
-    createMemoryDriver({ name, publicUrl: `https://${name}.example`, visibility: 'public' }),
-  );
+  const memory = (name: string) =>
+    createMemoryDriver({ name, publicUrl: `https://${name}.example`, visibility: 'public' });
+  const drivers = [memory('a'), memory('b'), memory('c')] as const;
   const keyPair = generateDataKeyPair();
   const metadataDir = await tempDir('bss-replicas-meta-');
   const ledger = await newLedger();
   const client = await openUser({
     name: 'alice.id',
-    drivers,
+    drivers: [...drivers],
     registry: ledger,
     metadataDir,
     dataKey: keyPair.privateKey,
@@ -49,11 +51,7 @@ async function setup(extra: { readRepair?: boolean; onReadRepair?: (r: DatumRepa
 describe('verify and sync (replicas that heal)', () => {
   it('finds seeded divergence, heals it, and a second sync finds nothing to do', async () => {
     const { drivers, client } = await setup();
-    const [a, b, c] = drivers as [
-      ReturnType<typeof createMemoryDriver>,
-      ReturnType<typeof createMemoryDriver>,
-      ReturnType<typeof createMemoryDriver>,
-    ];
+    const [a, b, c] = drivers;
     for (const id of ['lost', 'stale', 'flipped', 'deleted', 'fine'])
       await client.putMutable(id, text(`${id} v1`));
     // A write lost on one driver.
@@ -124,7 +122,7 @@ describe('verify and sync (replicas that heal)', () => {
     drivers[2]!.store.delete(key('from-elsewhere'));
     const fresh: StorageClient = await openUser({
       name: 'alice.id',
-      drivers,
+      drivers: [...drivers],
       registry: ledger,
       metadataDir: await tempDir('bss-replicas-fresh-'),
       dataKey: keyPair.privateKey,
@@ -138,11 +136,7 @@ describe('verify and sync (replicas that heal)', () => {
 
   it('never writes over a copy newer than the one it copies, and settles a fork on one copy', async () => {
     const { drivers, keyPair, client } = await setup();
-    const [a, b, c] = drivers as [
-      ReturnType<typeof createMemoryDriver>,
-      ReturnType<typeof createMemoryDriver>,
-      ReturnType<typeof createMemoryDriver>,
-    ];
+    const [a, b, c] = drivers;
     await client.putMutable('forked', text('one'), { public: true });
     // Another writer without conditional writes stored version 1 again, with other bytes, on c.
     const twin = signMutableEnvelope(
@@ -167,6 +161,21 @@ describe('verify and sync (replicas that heal)', () => {
     b.store.set(key('forked'), twin);
     await all(client.sync());
     for (const d of [a, b, c]) expect(Buffer.compare(d.store.get(key('forked'))!, v2)).toBe(0);
+    await client.close();
+  });
+});
+
+describe('verify of immutable data', () => {
+  it('reports a copy with other bytes as invalid with an IntegrityError, and sync replaces it', async () => {
+    const { drivers, client } = await setup();
+    const image = await client.putImmutable('image', text('pixels'));
+    drivers[1]!.store.set(`immutable/${image.hash}`, text('not the pixels'));
+    const report = (await all(client.verify())).find((d) => d.dataId === 'image')!;
+    const bad = report.copies.find((c) => c.driver === 'b')!;
+    expect(bad.state).toBe('invalid');
+    expect(isStorageError(bad.error, ErrorCode.Integrity)).toBe(true);
+    await all(client.sync());
+    expect(str(drivers[1]!.store.get(`immutable/${image.hash}`)!)).toBe('pixels');
     await client.close();
   });
 });
@@ -214,11 +223,7 @@ describe('read-repair', () => {
   it('heals the copies a get found behind, in the background, and reports it', async () => {
     const repairs: DatumRepair[] = [];
     const { drivers, client } = await setup({ readRepair: true, onReadRepair: (r) => repairs.push(r) });
-    const [a, b, c] = drivers as [
-      ReturnType<typeof createMemoryDriver>,
-      ReturnType<typeof createMemoryDriver>,
-      ReturnType<typeof createMemoryDriver>,
-    ];
+    const [a, b, c] = drivers;
     await client.putMutable('k', text('v1'));
     const v1 = c.store.get(key('k'))!;
     await client.putMutable('k', text('v2'));
