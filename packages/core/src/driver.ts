@@ -166,6 +166,19 @@ export interface DriverFactoryContext {
    * the built driver with it (`name`, errors), so a factory need not; it may use it in its messages.
    */
   instance?: string;
+  /**
+   * Builds the driver of another config section, for meta drivers that wrap drivers their section
+   * names (e.g. `shards = s3-a, s3-b, disk`). The section need not be in `storage_drivers`.
+   * @throws ConfigurationError for a section that does not exist or that would wrap itself.
+   */
+  openSection?: (section: string) => Promise<StorageDriver>;
+  /**
+   * A 32-byte key for `purpose` (e.g. `"confidential/names"`), derived with HKDF-SHA256 from the
+   * user's data key; never the data key itself. It resolves once `openStorage` has loaded the data key
+   * (after drivers are built), so call it when an operation needs it, not in `create` or `init`.
+   * Absent when the driver is built without an identity (e.g. by the Gaia hub).
+   */
+  deriveKey?: (purpose: string) => Promise<Uint8Array>;
 }
 
 /** What a driver package exports as its default, so the core can load it by name. */

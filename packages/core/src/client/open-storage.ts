@@ -15,6 +15,7 @@ import {
   compressPublicKey,
   type DataKeyPair,
   defaultDataKeyPath,
+  deriveDriverKey,
   generateDataKeyPair,
   loadDataKey,
   publicKeyFromPrivate,
@@ -90,7 +91,16 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
   const config = await resolveConfig(options);
   const loader = new DriverLoader();
   for (const entry of options.drivers ?? []) loader.register(entry);
-  const opened = await openConfiguredDrivers(config, loader, options.env);
+  // Drivers are built before the data key is loaded (a driver may be needed to find it one day), so
+  // keys derived from it are promised now and given once the key is checked against the zone file.
+  const dataKeyReady = Promise.withResolvers<DataKeyPair>();
+  dataKeyReady.promise.catch(() => {}); // a failed open must not leave an unhandled rejection
+  const deriveKey = async (purpose: string) =>
+    deriveDriverKey((await dataKeyReady.promise).privateKey, purpose);
+  const opened = await openConfiguredDrivers(config, loader, options.env, { deriveKey }).catch((error) => {
+    dataKeyReady.reject(error);
+    throw error;
+  });
   for (const warning of opened.warnings) onWarning(warning);
   const policy: DriverPolicy = {
     timeoutMs: config.driverTimeoutMs,
@@ -129,6 +139,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       names = ledger;
     }
     const keyPair = await dataKeyCheckedAgainstZoneFile(options, keyPath, keyFileExists, names, onWarning);
+    dataKeyReady.resolve(keyPair);
     return new StorageClient({
       name: options.name,
       keyPair,
@@ -147,6 +158,7 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       },
     });
   } catch (error) {
+    dataKeyReady.reject(error);
     await coordinator.close();
     await ownLedger?.close();
     throw error;

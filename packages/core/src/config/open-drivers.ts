@@ -1,4 +1,4 @@
-import type { StorageDriver } from '../driver.js';
+import type { DriverFactoryContext, StorageDriver } from '../driver.js';
 import { asStorageError, ErrorCode } from '../errors.js';
 import { CLIENT_SECTION, type ClientConfig } from './client-config.js';
 import type { DriverLoader } from './driver-loader.js';
@@ -19,7 +19,7 @@ export interface OpenedDrivers {
  * Builds every driver in `storage_drivers` from its section, calls `init`, and re-checks the mutable
  * write rule with what the drivers declare: a driver whose `capabilities.visibility` is `'local'`
  * counts as local even when the config does not list it. Warns when a non-local driver cannot give URLs
- * (others then cannot find what it stores).
+ * (others then cannot find what it stores). `context.deriveKey` is passed to every driver's factory.
  * @throws ConfigurationError; a driver's own init error, unless it is only unavailable (then a warning).
  *   Drivers opened so far are closed on failure.
  */
@@ -27,6 +27,7 @@ export async function openConfiguredDrivers(
   config: ClientConfig,
   loader: DriverLoader,
   env?: Readonly<Record<string, string | undefined>>,
+  context: Pick<DriverFactoryContext, 'deriveKey'> = {},
 ): Promise<OpenedDrivers> {
   const drivers: StorageDriver[] = [];
   try {
@@ -36,6 +37,7 @@ export async function openConfiguredDrivers(
         env,
         configPath: config.path,
         instance: name,
+        ...context,
       });
       drivers.push(driver);
     }

@@ -1,2 +1,3 @@
 export * from './data-key.js';
 export * from './key-file.js';
+export * from './derived-key.js';
