@@ -56,6 +56,11 @@ export interface ChaosControls {
   pause(paused: boolean): void;
   /** Clears events, counts and call counters (the value history is kept). */
   reset(): void;
+  /**
+   * Calls `listener` with every fault injected from now on, beside the `onFault` option (e.g. a test
+   * harness that was handed the driver after it was created). @returns a function that removes it.
+   */
+  addFaultListener(listener: (event: FaultEvent) => void): () => void;
 }
 
 /** A `StorageDriver` that injects faults into another; see `createChaosDriver`. */
@@ -91,6 +96,7 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
   let ruleCalls = new Map<number, number>();
   let keyCalls = new Map<string, number>();
   let lostWrites = 0;
+  const listeners = new Set<(event: FaultEvent) => void>();
 
   interface Decision {
     fault: Fault;
@@ -129,6 +135,7 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
     if (events.length > MAX_EVENTS) events = events.slice(-MAX_EVENTS);
     counts[event.kind] = (counts[event.kind] ?? 0) + 1;
     options.onFault?.(event);
+    for (const listener of listeners) listener(event);
   };
 
   const context = (operation: ChaosOperation, key: string): FaultContext => ({
@@ -333,6 +340,12 @@ export function createChaosDriver(inner: StorageDriver, options: ChaosDriverOpti
         calls = 0;
         ruleCalls = new Map();
         keyCalls = new Map();
+      },
+      addFaultListener(listener) {
+        // A wrapper, so adding one function twice gives two registrations, each removed by its own call.
+        const registered = (event: FaultEvent) => listener(event);
+        listeners.add(registered);
+        return () => void listeners.delete(registered);
       },
     },
     putMutable: (id, body, opts) => put('mutable', 'putMutable', id, body, opts),

@@ -366,6 +366,26 @@ describe('targeting, schedules and replay', () => {
     await expect(driver.putMutable('k', enc('x'))).rejects.toBeDefined();
   });
 
+  it('tells added fault listeners of every fault, beside onFault, until removed', async () => {
+    const fromOption: string[] = [];
+    const driver = createChaosDriver(createSkeletonDriver(), {
+      rules: [{ fault: { kind: 'error' }, operations: ['putMutable'], schedule: [0, 1, 2] }],
+      onFault: (event) => fromOption.push(event.kind),
+    });
+    const first: string[] = [];
+    const second: string[] = [];
+    const removeFirst = driver.chaos.addFaultListener((event) =>
+      first.push(`${event.operation}:${event.key}`),
+    );
+    driver.chaos.addFaultListener((event) => second.push(event.kind));
+    await expect(driver.putMutable('a', enc('x'))).rejects.toBeDefined();
+    removeFirst();
+    await expect(driver.putMutable('b', enc('x'))).rejects.toBeDefined();
+    expect(first).toEqual(['putMutable:a']);
+    expect(second).toEqual(['error', 'error']);
+    expect(fromOption).toEqual(['error', 'error']);
+  });
+
   it('keeps the inner driver’s name and capabilities, or takes a new name', async () => {
     const inner = createSkeletonDriver();
     expect(createChaosDriver(inner).capabilities).toBe(inner.capabilities);
