@@ -1,4 +1,5 @@
-import { gfInv, gfMul, mulAddInto } from './gf256.js';
+import { gfInv, gfMul } from './gf256.js';
+import { defaultRowMultiplier, type RowMultiplier } from './row-multiplier.js';
 
 /**
  * A systematic Reed-Solomon code over GF(2^8): `k` data shards are stored as they are and `m`
@@ -7,16 +8,24 @@ import { gfInv, gfMul, mulAddInto } from './gf256.js';
  * The parity rows form a Cauchy matrix `C[i][j] = 1 / (x_i + y_j)` with `x_i = k + i`, `y_j = j`.
  * Every square submatrix of a Cauchy matrix is invertible, so every choice of `k` rows of
  * `[identity; C]` is too: that is what makes any-k-of-n reconstruction always possible.
+ *
+ * The bulk GF(2^8) work runs in WebAssembly SIMD where the runtime has it, else in TypeScript;
+ * both give the same bytes (see `coder`).
  */
 export class ReedSolomon {
   readonly dataShards: number;
   readonly parityShards: number;
   /** `parityRows[i][j]`: coefficient of data shard j in parity shard i. */
   private readonly parityRows: Uint8Array[];
-  /** Inverted decode matrices, keyed by the chosen shard indices: one loss pattern repeats per stripe. */
+  /**
+   * Rows of the inverted decode matrix for the missing data shards, keyed by the chosen shard
+   * indices: one loss pattern repeats per stripe.
+   */
   private readonly decodeCache = new Map<string, Uint8Array[]>();
+  private readonly multiplier: RowMultiplier;
 
-  constructor(dataShards: number, parityShards: number) {
+  /** @param multiplier for tests and benchmarks: which implementation to use (default: the fastest). */
+  constructor(dataShards: number, parityShards: number, multiplier: RowMultiplier = defaultRowMultiplier()) {
     if (!Number.isInteger(dataShards) || dataShards < 1)
       throw new RangeError('dataShards must be an integer >= 1');
     if (!Number.isInteger(parityShards) || parityShards < 0)
@@ -24,9 +33,15 @@ export class ReedSolomon {
     if (dataShards + parityShards > 255) throw new RangeError('dataShards + parityShards must be <= 255');
     this.dataShards = dataShards;
     this.parityShards = parityShards;
+    this.multiplier = multiplier;
     this.parityRows = Array.from({ length: parityShards }, (_, i) =>
       Uint8Array.from({ length: dataShards }, (_, j) => gfInv((dataShards + i) ^ j)),
     );
+  }
+
+  /** The implementation in use: `'wasm-relaxed-simd'`, `'wasm-simd'` or `'typescript'`. */
+  get coder(): string {
+    return this.multiplier.name;
   }
 
   /**
@@ -35,12 +50,7 @@ export class ReedSolomon {
    */
   encode(data: readonly Uint8Array[], parity: readonly Uint8Array[]): void {
     this.checkShape(data.length, parity.length, data, parity);
-    for (let i = 0; i < this.parityShards; i++) {
-      const out = parity[i]!;
-      out.fill(0);
-      const row = this.parityRows[i]!;
-      for (let j = 0; j < this.dataShards; j++) mulAddInto(row[j]!, data[j]!, out);
-    }
+    if (this.parityShards > 0) this.multiplier.multiply(this.parityRows, data, parity);
   }
 
   /**
@@ -59,24 +69,22 @@ export class ReedSolomon {
     if (present.length < k) throw new RangeError(`need ${k} shards to reconstruct, have ${present.length}`);
     const data = shards.slice(0, k);
     if (data.every((shard) => shard !== null)) return data as Uint8Array[];
-    const inverse = this.decodeMatrix(present);
-    const out: Uint8Array[] = [];
-    for (let j = 0; j < k; j++) {
-      const existing = data[j];
-      if (existing) {
-        out.push(existing);
-        continue;
-      }
-      const rebuilt = new Uint8Array(shardBytes);
-      const row = inverse[j]!;
-      for (let c = 0; c < k; c++) mulAddInto(row[c]!, shards[present[c]!]!, rebuilt);
-      out.push(rebuilt);
-    }
-    return out;
+    const rows = this.decodeRows(present);
+    const rebuilt = rows.map(() => new Uint8Array(shardBytes));
+    this.multiplier.multiply(
+      rows,
+      present.map((index) => shards[index]!),
+      rebuilt,
+    );
+    let next = 0;
+    return data.map((shard) => shard ?? rebuilt[next++]!);
   }
 
-  /** The inverse of the k x k matrix made of the encoding rows of `present`. */
-  private decodeMatrix(present: readonly number[]): Uint8Array[] {
+  /**
+   * The rows, for the data shards missing from `present` (in order), of the inverse of the k x k
+   * matrix made of the encoding rows of `present`.
+   */
+  private decodeRows(present: readonly number[]): Uint8Array[] {
     const key = present.join(',');
     const cached = this.decodeCache.get(key);
     if (cached) return cached;
@@ -90,9 +98,11 @@ export class ReedSolomon {
       return this.parityRows[index - k]!.slice();
     });
     const inverse = invert(rows);
+    // Every present data shard is among `present` (data shards come first), so the missing ones are the rest.
+    const missing = inverse.filter((_, j) => !present.includes(j));
     if (this.decodeCache.size > 64) this.decodeCache.clear();
-    this.decodeCache.set(key, inverse);
-    return inverse;
+    this.decodeCache.set(key, missing);
+    return missing;
   }
 
   private checkShape(
