@@ -57,6 +57,8 @@ export interface ClientConfig {
   /**
    * For each entry of `storageDrivers`, the driver it is built with: its section's `driver` key, else
    * the entry itself (`[disk]` is the disk driver; `[disk-b]` with `driver = disk` is a second one).
+   * Also holds the other driver sections of the file, which a meta driver may wrap by name (see
+   * `DriverFactoryContext.openSection`); their `driver` key is checked only when one is opened.
    */
   readonly instanceDrivers: Readonly<Record<string, string>>;
   /** `storage_drivers_required_write`: drivers that must all succeed for a put or delete to succeed. */
@@ -73,7 +75,11 @@ export interface ClientConfig {
   readonly driverTimeoutMs: number;
   /** `storage_retries`: retries of an operation that failed with a retryable error. */
   readonly driverRetries: number;
-  /** One section per driver (env overrides applied, `driver` key removed), handed to its factory. */
+  /**
+   * One section per driver (env overrides applied, `driver` key removed), handed to its factory: every
+   * entry of `storageDrivers`, and every other section of the file but `[blockstack-client]` (drivers a
+   * meta driver wraps, e.g. the shards of an erasure section, or a driver kept aside).
+   */
   readonly driverSections: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** `name`: the user the command line acts as, e.g. `alice.id`; `undefined` when not set. */
   readonly name?: string | undefined;
@@ -89,7 +95,7 @@ export interface ClientConfigInput {
   /** The file the values came from, for error messages (a loaded `ClientConfig` keeps its own). */
   path?: string;
   storageDrivers: readonly string[];
-  /** Entry of `storageDrivers` → driver name, for entries not named after their driver. */
+  /** Section → driver name, for sections not named after their driver. */
   instanceDrivers?: Readonly<Record<string, string>>;
   requiredWrite?: readonly string[];
   local?: readonly string[];
@@ -100,6 +106,7 @@ export interface ClientConfigInput {
   readRepair?: boolean;
   driverTimeoutMs?: number;
   driverRetries?: number;
+  /** Sections of the drivers in `storageDrivers` and of any other driver a meta driver wraps. */
   driverSections?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   name?: string | undefined;
   dataKeyPath?: string | undefined;
@@ -195,8 +202,10 @@ export function parseClientConfig(
       );
     }
   }
-  for (const name of storageDrivers) {
-    const { [DRIVER_KEY]: driver, ...section } = applyEnvOverrides(name, sections[name], storageDrivers, env);
+  // Unlisted sections are kept too: a meta driver may wrap them by name (`shards = disk-a, disk-b`).
+  const sectionNames = [...storageDrivers, ...unlisted];
+  for (const name of sectionNames) {
+    const { [DRIVER_KEY]: driver, ...section } = applyEnvOverrides(name, sections[name], sectionNames, env);
     driverSections[name] = section;
     if (driver !== undefined) instanceDrivers[name] = driver;
   }
@@ -295,6 +304,14 @@ function buildConfig(input: ClientConfigInput, path: string | undefined, home: s
   for (const name of storageDrivers) {
     const { [DRIVER_KEY]: _driver, ...section } = input.driverSections?.[name] ?? {};
     sections[name] = section;
+  }
+  // Other sections (drivers a meta driver may wrap): their names and driver keys are checked when one
+  // is opened (`openSection`), so a section kept aside for later does not stop the config loading.
+  for (const [name, given] of Object.entries(input.driverSections ?? {})) {
+    if (name === CLIENT_SECTION || storageDrivers.includes(name)) continue;
+    const { [DRIVER_KEY]: driver, ...section } = given;
+    sections[name] = section;
+    instanceDrivers[name] = input.instanceDrivers?.[name] ?? driver ?? name;
   }
   return Object.freeze({
     path,

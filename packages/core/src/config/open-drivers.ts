@@ -3,6 +3,7 @@ import { asStorageError, ErrorCode } from '../errors.js';
 import { CLIENT_SECTION, type ClientConfig } from './client-config.js';
 import type { DriverLoader } from './driver-loader.js';
 import { checkMutableWriteRule } from './replication-rule.js';
+import { sectionOpener } from './section-opener.js';
 
 /** The configured drivers, built and initialised, with what the core needs to know about each. */
 export interface OpenedDrivers {
@@ -20,6 +21,10 @@ export interface OpenedDrivers {
  * write rule with what the drivers declare: a driver whose `capabilities.visibility` is `'local'`
  * counts as local even when the config does not list it. Warns when a non-local driver cannot give URLs
  * (others then cannot find what it stores). `context.deriveKey` is passed to every driver's factory.
+ *
+ * Every factory also gets `openSection` (see `sectionOpener`), so a meta driver can wrap the drivers
+ * its section names. The meta driver owns what it opened: its `init` and `close` must init and close
+ * them (they are not in `drivers`); only when its factory throws does this function close them.
  * @throws ConfigurationError; a driver's own init error, unless it is only unavailable (then a warning).
  *   Drivers opened so far are closed on failure.
  */
@@ -30,17 +35,9 @@ export async function openConfiguredDrivers(
   context: Pick<DriverFactoryContext, 'deriveKey'> = {},
 ): Promise<OpenedDrivers> {
   const drivers: StorageDriver[] = [];
+  const opener = sectionOpener(config, loader, { ...context, env, configPath: config.path });
   try {
-    for (const name of config.storageDrivers) {
-      const section = config.driverSections[name] ?? {};
-      const driver = await loader.create(config.instanceDrivers[name] ?? name, section, {
-        env,
-        configPath: config.path,
-        instance: name,
-        ...context,
-      });
-      drivers.push(driver);
-    }
+    for (const name of config.storageDrivers) drivers.push(await opener.open(name, []));
     const declaredLocal = drivers.filter((d) => d.capabilities.visibility === 'local').map((d) => d.name);
     const where = `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`;
     checkMutableWriteRule({ requiredWrite: config.requiredWrite, local: config.local, declaredLocal, where });
