@@ -49,6 +49,14 @@ export interface DatumHealth {
   copies: CopyHealth[];
 }
 
+/** How `repairMutable` and `repairImmutable` run. */
+export interface RepairOptions {
+  /** Report what would be written; write nothing. */
+  dryRun?: boolean;
+  /** Write only to these drivers (by name); the others are still read to find the newest copy. */
+  only?: ReadonlySet<string>;
+}
+
 /** What `sync` did for one datum. */
 export interface DatumRepair extends DatumHealth {
   /** Drivers the newest copy was written to (or would be, on a dry run). */
@@ -135,7 +143,7 @@ export async function inspectMutable(
 export async function repairMutable(
   coordinator: ReplicationCoordinator,
   target: WriteTarget,
-  options: { dryRun?: boolean } = {},
+  options: RepairOptions = {},
 ): Promise<DatumRepair> {
   const { health, reads, newest } = await inspectMutable(coordinator, target);
   const repair: DatumRepair = { ...health, repaired: [], failed: [] };
@@ -154,6 +162,7 @@ export async function repairMutable(
     reads.map(async ({ driver, held }, index) => {
       const state = health.copies[index]!.state;
       if (held === undefined || !(state === 'stale' || state === 'missing' || state === 'invalid')) return;
+      if (options.only !== undefined && !options.only.has(driver.name)) return;
       if (options.dryRun) {
         repair.repaired.push(driver.name);
         return;
@@ -213,7 +222,7 @@ export async function inspectImmutable(
 export async function repairImmutable(
   coordinator: ReplicationCoordinator,
   record: ImmutableDataRecord,
-  options: { dryRun?: boolean } = {},
+  options: RepairOptions = {},
 ): Promise<DatumRepair> {
   const { health, good } = await inspectImmutable(coordinator, record);
   const repair: DatumRepair = { ...health, repaired: [], failed: [] };
@@ -222,6 +231,7 @@ export async function repairImmutable(
     coordinator.drivers.map(async (driver, index) => {
       const state = health.copies[index]!.state;
       if (state !== 'missing' && state !== 'invalid') return;
+      if (options.only !== undefined && !options.only.has(driver.name)) return;
       if (options.dryRun) {
         repair.repaired.push(driver.name);
         return;

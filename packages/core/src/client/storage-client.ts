@@ -28,6 +28,7 @@ import {
 } from '../zonefile/index.js';
 import { readImmutable } from './immutable-read.js';
 import { KeyedQueue } from './keyed-queue.js';
+import { type MigrateOptions, type MigrationReport, migrateReplicas } from './migrate.js';
 import { readMutable } from './mutable-read.js';
 import { deleteVerdict, putVerdict, type WriteTarget, writeNextVersion } from './mutable-write.js';
 import { openValue } from './open-value.js';
@@ -503,6 +504,18 @@ export class StorageClient {
   private assertOpen(): void {
     if (this.closed)
       throw new ConfigurationError('This storage client is closed', { hint: 'Call openStorage again.' });
+  }
+
+  /**
+   * Brings the driver `options.to` in (every datum copied to it and verified there, then added to the
+   * config and its URLs published), and optionally retires one: see `migrateReplicas` (migrate.ts).
+   * Open the client with `to` among its drivers, not required-write.
+   */
+  async migrate(options: MigrateOptions): Promise<MigrationReport> {
+    this.assertOpen();
+    const { parts } = this;
+    const writeTarget = (dataId: string) => this.writeTarget(dataId, options.signal);
+    return migrateReplicas({ ...parts, zoneFiles: this.zoneFiles, writes: this.writes, writeTarget }, options);
   }
 }
 

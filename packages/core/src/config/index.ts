@@ -1,4 +1,5 @@
 export * from './client-config.js';
+export * from './config-edit.js';
 export * from './driver-loader.js';
 export * from './ini.js';
 export { withInstanceName } from './instance-driver.js';
