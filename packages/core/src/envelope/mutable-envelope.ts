@@ -2,8 +2,13 @@ import { createHash } from 'node:crypto';
 import { secp256k1Backend } from '../crypto/backend.js';
 import { base64ToBytes, bytesToHex } from '../crypto/hex.js';
 import { IntegrityError, InvalidKeyError } from '../errors.js';
-import { compressPublicKey } from '../identity/data-key.js';
-import { decodeNetstring } from './netstring.js';
+import {
+  BSK2_PREFIX,
+  SIGNATURE_BASE64_LENGTH,
+  SIGNATURE_START,
+  verifyBsk2Signature,
+} from './bsk2-signature.js';
+import { parse2017Payload } from './mutable-2017.js';
 
 /** A mutable datum as signed: the payload of a bsk2 envelope. */
 export interface MutableEnvelope {
@@ -23,13 +28,6 @@ export interface VerifyMutableEnvelopeOptions {
   fqDataId?: string;
 }
 
-const PREFIX = 'bsk2.';
-const PUBKEY_HEX_LENGTH = 66;
-const SIGNATURE_BASE64_LENGTH = 88; // 64 bytes
-const PUBKEY_START = PREFIX.length;
-const SIGNATURE_START = PUBKEY_START + PUBKEY_HEX_LENGTH + 1;
-const NETSTRING_START = SIGNATURE_START + SIGNATURE_BASE64_LENGTH + 1;
-const DOT = 0x2e;
 const PAYLOAD_FIELDS = ['fq_data_id', 'data', 'version', 'timestamp'];
 
 /**
@@ -55,7 +53,7 @@ export function signMutableEnvelope(envelope: MutableEnvelope, privateKey: Uint8
   const payloadLength = headBytes.byteLength + dataLength + tail.length;
   const lengthPrefix = `${payloadLength}:`;
 
-  const preamble = `${PREFIX}${bytesToHex(publicKey)}.${'='.repeat(SIGNATURE_BASE64_LENGTH)}.`;
+  const preamble = `${BSK2_PREFIX}${bytesToHex(publicKey)}.${'='.repeat(SIGNATURE_BASE64_LENGTH)}.`;
   const out = Buffer.allocUnsafe(preamble.length + lengthPrefix.length + payloadLength + 1);
   let at = out.write(preamble, 0, 'latin1');
   const netstringStart = at;
@@ -83,31 +81,7 @@ export function verifyMutableEnvelope(
   publicKey: Uint8Array,
   options: VerifyMutableEnvelopeOptions = {},
 ): MutableEnvelope {
-  const expectedKey = compressPublicKey(publicKey);
-  if (bytes.byteLength < NETSTRING_START || Buffer.from(bytes.subarray(0, 5)).toString('latin1') !== PREFIX) {
-    throw new IntegrityError('Not a bsk2 envelope (missing the "bsk2." prefix or too short)');
-  }
-  if (bytes[SIGNATURE_START - 1] !== DOT || bytes[NETSTRING_START - 1] !== DOT) {
-    throw new IntegrityError(
-      'Malformed bsk2 envelope: the public key must be 66 hex characters and the signature 88 base64 characters',
-    );
-  }
-  const keyHex = Buffer.from(bytes.subarray(PUBKEY_START, SIGNATURE_START - 1)).toString('latin1');
-  if (keyHex !== bytesToHex(expectedKey)) {
-    throw new IntegrityError('The bsk2 envelope names a different public key than the expected data key', {
-      hint: 'It was signed by someone else, or the zone file data key changed.',
-    });
-  }
-  const signature = base64ToBytes(
-    Buffer.from(bytes.subarray(SIGNATURE_START, NETSTRING_START - 1)).toString('latin1'),
-    'bsk2 signature',
-  );
-  const { payload, end } = decodeNetstring(bytes, NETSTRING_START);
-  if (end !== bytes.byteLength) throw new IntegrityError('The bsk2 envelope has bytes after its netstring');
-  const digest = createHash('sha256').update(bytes.subarray(NETSTRING_START)).digest();
-  if (!secp256k1Backend().verify(signature, digest, expectedKey)) {
-    throw new IntegrityError('The bsk2 signature does not verify (tampered data, or a high-S signature)');
-  }
+  const payload = verifyBsk2Signature(bytes, publicKey);
   const envelope = parsePayload(payload);
   if (options.fqDataId !== undefined && envelope.fqDataId !== options.fqDataId) {
     throw new IntegrityError(
@@ -118,7 +92,16 @@ export function verifyMutableEnvelope(
 }
 
 function parsePayload(payload: Uint8Array): MutableEnvelope {
-  return parseCanonicalPayload(payload) ?? parseAnyPayload(payload);
+  const canonical = parseCanonicalPayload(payload);
+  if (canonical !== undefined) return canonical;
+  // Same key set, other meaning: a 2017 payload's `data` is text, not base64. Never read one as ours.
+  if (parse2017Payload(payload) !== undefined) {
+    throw new IntegrityError(
+      'The bsk2 payload is a 2017 blockstack_client datum (text data, a device-scoped id), not this project’s format',
+      { hint: 'Import 2017 data with `blockstack-storage import-2017 <dir>` (import2017 in the core API).' },
+    );
+  }
+  return parseAnyPayload(payload);
 }
 
 const CANONICAL_HEAD = Buffer.from('{"fq_data_id":"', 'latin1');
