@@ -8,7 +8,7 @@ export {
   type Violation,
   type ViolationKind,
 } from './checker.js';
-export { faultRecorder, recordingFaultsOf } from './fault-recorder.js';
+export { faultRecorder, recordingFaultsOf, type StrayFault } from './fault-recorder.js';
 export { auditFinalState } from './final-audit.js';
 export {
   formatEntry,
@@ -20,6 +20,7 @@ export {
   type WorkloadClient,
 } from './history.js';
 export { forgetfulClient } from './forgetful-client.js';
+export { phantomWriter } from './phantom-writer.js';
 export { workloadClientOf } from './storage-client-adapter.js';
 export { openStorageCluster, type StorageCluster, type StorageClusterOptions } from './storage-cluster.js';
 export { OPTIONAL_DRIVER_FAULTS, REQUIRED_DRIVER_FAULTS } from './chaos-profiles.js';

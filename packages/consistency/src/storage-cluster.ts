@@ -10,11 +10,17 @@ import {
   type StorageClient,
   type StorageDriver,
 } from '@blockstack-storage/core';
+import type { ChaosControls, ChaosDriver } from '@blockstack-storage/driver-chaos';
+import { faultRecorder, type StrayFault } from './fault-recorder.js';
 import type { WorkloadClient } from './history.js';
 import { workloadClientOf } from './storage-client-adapter.js';
 
 export interface StorageClusterOptions {
-  /** The drivers every client shares (wrap them in chaos drivers first), in read order. */
+  /**
+   * The drivers every client shares (wrap them in chaos drivers first), in read order. The faults of
+   * each chaos driver given here are recorded on the operations they hit (`faultRecorder`), so do not
+   * pass `onFault: faultRecorder(...)` for them too; a chaos driver inside another driver is not seen.
+   */
   drivers: readonly StorageDriver[];
   /** `storage_drivers_required_write`. */
   requiredWrite: readonly string[];
@@ -57,6 +63,11 @@ export interface StorageCluster {
   keyPair: DataKeyPair;
   /** Warnings the clients reported (e.g. drivers without public URLs). */
   warnings: string[];
+  /**
+   * Faults the chaos drivers injected while no recorded operation waited for its answer (sync, a
+   * background read-repair): they excuse no read. In a run without either this stays empty.
+   */
+  strayFaults: StrayFault[];
   /** Opens one more client with a fresh metadata directory (a machine with an empty version cache). */
   openClient(id: string, metadataDir: string): Promise<WorkloadClient>;
   /** Opens one more storage client itself (e.g. to run `sync` beside the workload); close it yourself. */
@@ -75,6 +86,13 @@ export async function openStorageCluster(options: StorageClusterOptions): Promis
   const keyPair = generateDataKeyPair();
   const registry = await openLocalLedger(join(options.workDir, 'registry'));
   const warnings: string[] = [];
+  const strayFaults: StrayFault[] = [];
+  // Every injected fault is attributed to the operation it hit: a wiring left out by hand would make
+  // the checker judge reads the chaos driver falsified (stale reads counted as lost updates).
+  const stopRecording = options.drivers.flatMap((driver) => {
+    const chaos = chaosControlsOf(driver);
+    return chaos ? [chaos.addFaultListener(faultRecorder(driver.name, (f) => strayFaults.push(f)))] : [];
+  });
   // Each client gets views of the shared drivers without `close`, so closing a client leaves them open.
   const views = options.drivers.map((driver) =>
     sharedView(driver, options.capabilityOverrides?.[driver.name]),
@@ -115,14 +133,21 @@ export async function openStorageCluster(options: StorageClusterOptions): Promis
     name,
     keyPair,
     warnings,
+    strayFaults,
     openClient,
     openStorageClient,
     async close() {
       await Promise.allSettled(clients.map((c) => c.close?.()));
       await registry.close();
+      for (const stop of stopRecording) stop();
       await Promise.allSettled(options.drivers.map((d) => d.close?.()));
     },
   };
+}
+
+function chaosControlsOf(driver: StorageDriver): ChaosControls | undefined {
+  const { chaos } = driver as Partial<ChaosDriver>;
+  return typeof chaos?.addFaultListener === 'function' ? chaos : undefined;
 }
 
 function sharedView(

@@ -11,7 +11,6 @@ import {
   auditFinalState,
   type CheckReport,
   checkHistory,
-  faultRecorder,
   formatViolation,
   type HistoryEntry,
   OPTIONAL_DRIVER_FAULTS,
@@ -62,19 +61,16 @@ describe(`consistency under chaos (${OPERATIONS} operations, seed ${SEED})`, () 
         {
           seed: `${SEED}/disk`,
           rules: REQUIRED_DRIVER_FAULTS,
-          onFault: faultRecorder('disk'),
         },
       ),
       // Optional: everything above plus lost writes and deletes, over the real Dropbox SDK and HTTP.
       createChaosDriver(createDropboxDriver({ accessToken: 'local-access-token', fetch: server.fetch }), {
         seed: `${SEED}/dropbox`,
         rules: OPTIONAL_DRIVER_FAULTS,
-        onFault: faultRecorder('dropbox'),
       }),
       createChaosDriver(createSkeletonDriver(), {
         seed: `${SEED}/skeleton`,
         rules: OPTIONAL_DRIVER_FAULTS,
-        onFault: faultRecorder('skeleton'),
       }),
     ];
     cluster = await openStorageCluster({

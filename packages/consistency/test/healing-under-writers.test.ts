@@ -10,7 +10,6 @@ import {
   auditFinalState,
   type CheckReport,
   checkHistory,
-  faultRecorder,
   formatViolation,
   type HistoryEntry,
   OPTIONAL_DRIVER_FAULTS,
@@ -58,7 +57,6 @@ describe(`healing under concurrent writers (${OPERATIONS} operations)`, () => {
         {
           seed: `${SEED}/a`,
           rules: OPTIONAL_DRIVER_FAULTS,
-          onFault: faultRecorder('mirror-a'),
         },
       ),
       createChaosDriver(
@@ -66,7 +64,6 @@ describe(`healing under concurrent writers (${OPERATIONS} operations)`, () => {
         {
           seed: `${SEED}/b`,
           rules: OPTIONAL_DRIVER_FAULTS,
-          onFault: faultRecorder('mirror-b'),
         },
       ),
     ];
