@@ -39,5 +39,7 @@ export * from './http/url-reader.js';
 export * from './zonefile/index.js';
 export * from './registry/index.js';
 export * from './client/index.js';
+// Import of a 2017 blockstack_client disk store (issue 15).
+export * from './legacy/index.js';
 // The chunked format (docs/chunked-format.md) for values of any size; not yet used by the client.
 export * from './chunked/index.js';

@@ -517,6 +517,23 @@ export class StorageClient {
     const writeTarget = (dataId: string) => this.writeTarget(dataId, options.signal);
     return migrateReplicas({ ...parts, zoneFiles: this.zoneFiles, writes: this.writes, writeTarget }, options);
   }
+
+  /** How one mutable datum of this name stands across the drivers, as `verify` reports it. Reads only. */
+  async inspectDatum(dataId: string, options: { signal?: AbortSignal } = {}): Promise<DatumHealth> {
+    this.assertOpen();
+    validateDataId(dataId);
+    return (await inspectMutable(this.parts.coordinator, this.writeTarget(dataId, options.signal))).health;
+  }
+
+  /**
+   * Makes this machine's next write of `dataId` take version `version` or above (import2017 keeps the
+   * versions it imports). A claim in the version cache: nothing is recorded as seen or written.
+   */
+  async claimVersionFloor(dataId: string, version: number): Promise<void> {
+    this.assertOpen();
+    validateDataId(dataId);
+    if (version > 1) await this.parts.versions.claim(this.name, dataId, version - 1);
+  }
 }
 
 /** Like `assertReplicated`, but a write stopped by the caller's signal throws AbortedError. */
