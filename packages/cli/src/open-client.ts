@@ -25,8 +25,10 @@ export async function openClient(
   context: CommandContext,
   nameOverride?: string,
   board?: DriverProgressBoard,
+  /** A config already loaded (and its secrets told to the redactor), instead of reading the file. */
+  loaded?: ClientConfig,
 ): Promise<{ client: StorageClient; config: ClientConfig }> {
-  const config = await loadConfig(context);
+  const config = loaded ?? (await loadConfig(context));
   const identity = await resolveIdentity(config, nameOverride);
   try {
     const drivers = await configuredDriverModules(config);

@@ -3,8 +3,10 @@ import { doctorCommand } from './doctor.js';
 import { driversCommand } from './drivers.js';
 import { getCommand } from './get.js';
 import { hubCommand } from './hub.js';
+import { import2017Command } from './import-2017.js';
 import { initCommand } from './init.js';
 import { lsCommand } from './ls.js';
+import { migrateCommand } from './migrate.js';
 import { putCommand } from './put.js';
 import { rmCommand } from './rm.js';
 import { serveCommand } from './serve.js';
@@ -23,6 +25,8 @@ export const COMMANDS: readonly Command[] = [
   statCommand,
   verifyCommand,
   syncCommand,
+  migrateCommand,
+  import2017Command,
   zonefileCommand,
   driversCommand,
   doctorCommand,
