@@ -24,25 +24,24 @@ import {
   validateDataId,
   validateHash,
 } from '@blockstack-storage/core/driver';
-import { ByteReader, TruncatedError } from './byte-reader.js';
 import { deriveCapabilities, largestValueFor } from './capabilities.js';
 import { KeyLock } from './key-lock.js';
 import { ReedSolomon } from './reed-solomon.js';
 import { ShardChannel } from './shard-channel.js';
 import {
-  CorruptShardError,
-  decodeHeader,
   encodeHeader,
   encodeTrailer,
   FORMAT_VERSION,
-  HEADER_BYTES,
   MAX_STRIPE_BYTES,
   PUT_ID_BYTES,
   shardObjectBytes,
 } from './shard-format.js';
-import { ShardReader } from './shard-reader.js';
+import { chooseGroup, putIdOf } from './shard-group.js';
+import { messageOf, openShard, type ShardOpening } from './shard-opening.js';
+import type { ShardReader } from './shard-reader.js';
 import { StripeEncoder } from './stripe-encoder.js';
 import { notEnough, valueStream } from './value-stream.js';
+import { valueVersionOf } from './value-version.js';
 
 /** The default name of the erasure driver, as it appears in errors. */
 export const ERASURE_DRIVER_NAME = 'erasure';
@@ -73,11 +72,6 @@ export interface ErasureDriverOptions {
   /** Name in errors and logs. Default `"erasure"`. */
   name?: string;
 }
-
-type ShardOpening =
-  | { state: 'absent' }
-  | { state: 'problem'; reason: string; transport: boolean }
-  | { state: 'shard'; reader: ShardReader };
 
 /**
  * Builds the erasure-coding meta driver: each value is cut into stripes, each stripe into k data
@@ -257,6 +251,8 @@ class ErasureDriver implements StorageDriver {
         version: FORMAT_VERSION,
         dataShards: this.dataShards,
         parityShards: this.parityShards,
+        // Known before the header only for a body given whole (as the core gives its values).
+        valueVersion: kind === 'mutable' && body instanceof Uint8Array ? valueVersionOf(body) : 0,
       };
       // Strictly increasing per instance, so a put always looks newer than the one before it.
       const writtenAt = Math.max(Date.now(), this.lastWrittenAt + 1);
@@ -333,105 +329,79 @@ class ErasureDriver implements StorageDriver {
     return { etag: Buffer.from(putId).toString('hex') };
   }
 
+  /**
+   * Reads k shards, not n: the first k drivers in configured order are asked (the data shards, so
+   * nothing needs decoding). When their headers all name one put and k > m, no other put can have k
+   * shards (two sets of k would overlap), so that put is the value and the other m providers are not
+   * asked at all; they are spares, asked only if one of the k fails or holds a bad frame. Otherwise
+   * (a shard missing or damaged, two puts, or k <= m) every provider is asked for its header.
+   */
   private async get(kind: DataKind, key: string, options: GetOptions = {}): Promise<StoredObject | null> {
     const signal = options.signal;
     this.checkRequest(kind, key, signal);
-    const openings = await Promise.all(
-      this.drivers.map((driver, i) => this.openShard(kind, key, driver, i, signal)),
-    );
-    const readers = openings.flatMap((o) => (o.state === 'shard' ? [o.reader] : []));
+    const n = this.drivers.length;
+    const k = this.dataShards;
+    const openings: (ShardOpening | undefined)[] = new Array(n).fill(undefined);
+    const open = (indices: readonly number[]) =>
+      Promise.all(
+        indices.map(async (i) => {
+          openings[i] = await openShard(kind, key, this.drivers[i]!, i, n, signal);
+        }),
+      );
+    await open(range(0, k));
+    const first = openings.slice(0, k);
+    const agreed =
+      this.parityShards < k &&
+      first.every((o) => o?.state === 'shard') &&
+      new Set(first.map((o) => (o?.state === 'shard' ? putIdOf(o.reader) : ''))).size === 1;
+    if (!agreed) await open(range(k, n));
     if (signal?.aborted) {
-      for (const reader of readers) reader.close();
+      closeReaders(openings);
       throw new AbortedError('Read aborted', { driver: this.name, key, cause: signal.reason });
     }
-
-    // Group shards by the put that wrote them: shards of different puts never mix.
-    const groups = new Map<string, ShardReader[]>();
-    for (const reader of readers) {
-      const id = Buffer.from(reader.header.putId).toString('hex');
-      const group = groups.get(id) ?? [];
-      group.push(reader);
-      groups.set(id, group);
-    }
-    // The newest put with at least k shards wins; an interrupted later put with fewer does not.
-    let chosen: { id: string; members: ShardReader[]; writtenAt: number } | undefined;
-    for (const [id, members] of groups) {
-      const header = members[0]!.header;
-      if (members.length < header.dataShards) continue;
-      const newer =
-        !chosen ||
-        header.writtenAt > chosen.writtenAt ||
-        (header.writtenAt === chosen.writtenAt && id > chosen.id);
-      if (newer) chosen = { id, members, writtenAt: header.writtenAt };
-    }
-
-    const problems = new Map<number, { reason: string; transport: boolean }>();
-    openings.forEach((opening, i) => {
-      if (opening.state === 'absent') problems.set(i, { reason: 'absent', transport: false });
-      else if (opening.state === 'problem') problems.set(i, opening);
-      else if (!chosen) {
-        const found = groups.get(Buffer.from(opening.reader.header.putId).toString('hex'))!.length;
-        problems.set(i, { reason: `holds one of only ${found} shards of its put`, transport: false });
-        opening.reader.close();
-      } else if (!chosen.members.includes(opening.reader)) {
-        problems.set(i, { reason: 'holds a shard of another put', transport: false });
-        opening.reader.close();
-      }
-    });
+    const { chosen, problems, largest } = chooseGroup(openings);
     if (!chosen) {
-      if (openings.every((o) => o.state === 'absent')) return null;
-      const largest = Math.max(0, ...[...groups.values()].map((g) => g.length));
-      throw notEnough(largest, this.dataShards, problems, { driver: this.name, key, labels: this.labels });
+      closeReaders(openings);
+      if (openings.every((o) => o?.state === 'absent')) return null;
+      throw notEnough(largest, k, problems, { driver: this.name, key, labels: this.labels });
+    }
+    for (const opening of openings) {
+      if (opening?.state === 'shard' && !chosen.members.includes(opening.reader)) opening.reader.close();
     }
     const header = chosen.members[0]!.header;
+    const active = chosen.members.slice(0, header.dataShards);
+    const spares = chosen.members.slice(header.dataShards);
+    const unasked = range(0, n).filter((i) => openings[i] === undefined);
+    const nextSpare = async (): Promise<ShardReader | undefined> => {
+      const opened = spares.shift();
+      if (opened) return opened;
+      while (unasked.length > 0) {
+        const i = unasked.shift()!;
+        const opening = await openShard(kind, key, this.drivers[i]!, i, n, signal);
+        if (opening.state === 'shard' && putIdOf(opening.reader) === chosen.id) return opening.reader;
+        if (opening.state === 'shard') opening.reader.close();
+        problems.set(
+          i,
+          opening.state === 'shard'
+            ? { reason: 'holds a shard of another put', transport: false }
+            : opening.state === 'absent'
+              ? { reason: 'absent', transport: false }
+              : opening,
+        );
+      }
+      return undefined;
+    };
     return {
-      body: valueStream(chosen.members, this.coderFor(header.dataShards, header.parityShards), {
+      body: valueStream(active, this.coderFor(header.dataShards, header.parityShards), {
         driver: this.name,
         key,
         labels: this.labels,
-        earlierProblems: problems,
+        problems,
+        nextSpare,
         signal,
       }),
       etag: chosen.id,
     };
-  }
-
-  /** Gets one inner driver's shard and reads its header. Never throws: problems come back as values. */
-  private async openShard(
-    kind: DataKind,
-    key: string,
-    driver: StorageDriver,
-    index: number,
-    signal: AbortSignal | undefined,
-  ): Promise<ShardOpening> {
-    let object: StoredObject | null;
-    try {
-      object =
-        kind === 'mutable'
-          ? await driver.getMutable(key, { signal })
-          : await driver.getImmutable(key, { signal });
-    } catch (error) {
-      return { state: 'problem', reason: `get failed: ${messageOf(error)}`, transport: true };
-    }
-    if (!object) return { state: 'absent' };
-    const bytes = new ByteReader(object.body);
-    try {
-      const header = decodeHeader(await bytes.readExact(HEADER_BYTES));
-      if (header.shardIndex !== index)
-        throw new CorruptShardError(
-          `holds shard ${header.shardIndex}, not ${index} (were the drivers reordered?)`,
-        );
-      if (header.dataShards + header.parityShards !== this.drivers.length)
-        throw new CorruptShardError(`written for ${header.dataShards + header.parityShards} drivers`);
-      return { state: 'shard', reader: new ShardReader(index, header, bytes) };
-    } catch (error) {
-      bytes.close();
-      if (error instanceof CorruptShardError)
-        return { state: 'problem', reason: error.message, transport: false };
-      if (error instanceof TruncatedError)
-        return { state: 'problem', reason: 'truncated header', transport: false };
-      return { state: 'problem', reason: `read failed: ${messageOf(error)}`, transport: true };
-    }
   }
 
   private async delete(kind: DataKind, key: string, options: DeleteOptions = {}): Promise<void> {
@@ -488,6 +458,10 @@ class ErasureDriver implements StorageDriver {
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function range(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
+}
+
+function closeReaders(openings: readonly (ShardOpening | undefined)[]): void {
+  for (const opening of openings) if (opening?.state === 'shard') opening.reader.close();
 }

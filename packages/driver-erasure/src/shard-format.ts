@@ -2,8 +2,10 @@
  * The bytes of one shard object, as stored on one inner driver:
  *
  * ```
- * header   68 B  "BSEC" | version u8 | k u8 | m u8 | shard index u8 | stripe bytes u32
- *                | written-at f64 (ms since epoch) | put id (16 random bytes) | SHA-256 of the above
+ * header   76 B  "BSEC" | version u8 | k u8 | m u8 | shard index u8 | stripe bytes u32
+ *                | written-at f64 (ms since epoch) | put id (16 random bytes)
+ *                | value version f64 (0: the value carries none) | SHA-256 of the above
+ *                (format 1, still read: 68 B, without the value version)
  * frame    per stripe: value bytes in the stripe u32 | this shard's piece | SHA-256
  * trailer  80 B  0xffffffff | value length f64 | stripe count u32 | SHA-256 of the whole value | SHA-256
  * ```
@@ -17,11 +19,16 @@
 import { createHash } from 'node:crypto';
 import { bytesEqual } from '@blockstack-storage/core/driver';
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const MAGIC = [0x42, 0x53, 0x45, 0x43]; // "BSEC"
 const DIGEST_BYTES = 32;
 export const PUT_ID_BYTES = 16;
-export const HEADER_BYTES = 36 + DIGEST_BYTES;
+/** Bytes before the checksum of a header, by format version. */
+const HEADER_FIELD_BYTES: Readonly<Record<number, number>> = { 1: 36, 2: 44 };
+/** Bytes of a header as written now (format 2). */
+export const HEADER_BYTES = HEADER_FIELD_BYTES[FORMAT_VERSION]! + DIGEST_BYTES;
+/** Bytes that say which format a header has: magic and version. */
+export const HEADER_PREFIX_BYTES = 5;
 /** Bytes of a frame's length field; the value `TRAILER_MARK` there starts the trailer instead. */
 export const FRAME_LENGTH_BYTES = 4;
 export const TRAILER_MARK = 0xffffffff;
@@ -38,6 +45,11 @@ export interface ShardHeader {
   stripeBytes: number;
   writtenAt: number;
   putId: Uint8Array;
+  /**
+   * The version the value carries in itself (a bsk2 envelope's `version`, a versioned tombstone's),
+   * read at put time; 0 when it carries none or was streamed. Orders puts before the writers' clocks.
+   */
+  valueVersion: number;
 }
 
 export interface ShardTrailer {
@@ -54,26 +66,42 @@ export class CorruptShardError extends Error {
   }
 }
 
+/** Encodes a header in the current format (`header.version` is ignored). */
 export function encodeHeader(header: ShardHeader): Uint8Array {
+  const fields = HEADER_FIELD_BYTES[FORMAT_VERSION]!;
   const out = new Uint8Array(HEADER_BYTES);
   const view = new DataView(out.buffer);
   out.set(MAGIC, 0);
-  out[4] = header.version;
+  out[4] = FORMAT_VERSION;
   out[5] = header.dataShards;
   out[6] = header.parityShards;
   out[7] = header.shardIndex;
   view.setUint32(8, header.stripeBytes, true);
   view.setFloat64(12, header.writtenAt, true);
   out.set(header.putId, 20);
-  out.set(sha256(out.subarray(0, 36)), 36);
+  view.setFloat64(36, header.valueVersion, true);
+  out.set(sha256(out.subarray(0, fields)), fields);
   return out;
 }
 
-/** @throws CorruptShardError for a wrong magic, version or checksum. */
+/**
+ * Bytes of the whole header that starts with `prefix` (its first `HEADER_PREFIX_BYTES`).
+ * @throws CorruptShardError for a wrong magic or an unknown format version.
+ */
+export function headerBytesFor(prefix: Uint8Array): number {
+  if (MAGIC.some((b, i) => prefix[i] !== b)) throw new CorruptShardError('not an erasure shard (bad magic)');
+  const fields = HEADER_FIELD_BYTES[prefix[4]!];
+  if (fields === undefined) throw new CorruptShardError(`unknown shard format version ${prefix[4]}`);
+  return fields + DIGEST_BYTES;
+}
+
+/** Decodes a header of any format this package reads. @throws CorruptShardError for a wrong magic, version or checksum. */
 export function decodeHeader(bytes: Uint8Array): ShardHeader {
-  if (bytes.byteLength !== HEADER_BYTES) throw new CorruptShardError('short header');
-  if (MAGIC.some((b, i) => bytes[i] !== b)) throw new CorruptShardError('not an erasure shard (bad magic)');
-  if (!bytesEqual(sha256(bytes.subarray(0, 36)), bytes.subarray(36))) {
+  if (bytes.byteLength < HEADER_PREFIX_BYTES) throw new CorruptShardError('short header');
+  const total = headerBytesFor(bytes);
+  if (bytes.byteLength !== total) throw new CorruptShardError('short header');
+  const fields = total - DIGEST_BYTES;
+  if (!bytesEqual(sha256(bytes.subarray(0, fields)), bytes.subarray(fields))) {
     throw new CorruptShardError('header checksum mismatch');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -85,9 +113,10 @@ export function decodeHeader(bytes: Uint8Array): ShardHeader {
     stripeBytes: view.getUint32(8, true),
     writtenAt: view.getFloat64(12, true),
     putId: bytes.slice(20, 36),
+    valueVersion: bytes[4] === 1 ? 0 : view.getFloat64(36, true),
   };
-  if (header.version !== FORMAT_VERSION)
-    throw new CorruptShardError(`unknown shard format version ${header.version}`);
+  if (!Number.isSafeInteger(header.valueVersion) || header.valueVersion < 0)
+    throw new CorruptShardError('impossible value version');
   if (header.dataShards < 1 || header.dataShards + header.parityShards > 255)
     throw new CorruptShardError('impossible shard counts');
   if (header.shardIndex >= header.dataShards + header.parityShards)

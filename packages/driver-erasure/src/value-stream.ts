@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { AbortedError, bytesEqual, IntegrityError, UnavailableError } from '@blockstack-storage/core/driver';
 import type { ReedSolomon } from './reed-solomon.js';
 import type { ShardTrailer } from './shard-format.js';
+import type { ShardProblem } from './shard-opening.js';
 import type { FrameResult, ShardReader } from './shard-reader.js';
 
 export interface ValueStreamContext {
@@ -10,18 +11,33 @@ export interface ValueStreamContext {
   key: string;
   /** Labels of the inner drivers (`name[index]`), for errors. */
   labels: readonly string[];
-  /** Why shards outside the chosen group were unusable (absent, offline, corrupt header...). */
-  earlierProblems: ReadonlyMap<number, { reason: string; transport: boolean }>;
+  /**
+   * Why shards are unusable (absent, offline, corrupt header...), by driver index. The stream adds
+   * the shards it drops, so after the stream ends it names every shard that was not whole.
+   */
+  problems: Map<number, ShardProblem>;
+  /**
+   * The next shard of the same put not read yet (header checked), to replace one that failed; undefined
+   * when there is none left. Its problems, if it cannot be opened, go into `problems`.
+   */
+  nextSpare?: () => Promise<ShardReader | undefined>;
   signal: AbortSignal | undefined;
 }
 
+interface Entry {
+  shard: ShardReader;
+  result: Exclude<FrameResult, { kind: 'bad' }>;
+}
+
 /**
- * Streams the value rebuilt from the shards of one put, stripe by stripe. Every shard of the group
- * is read in lockstep (one frame each in memory); per stripe, the data pieces are used as they are
- * when all verify, otherwise any k verified pieces are decoded. A shard that fails a check is
- * dropped for the rest of the read. At the end the whole value's length and SHA-256 are checked
- * against the trailers, so a value is never returned silently wrong: the stream throws
- * IntegrityError instead (after the bytes already yielded).
+ * Streams the value rebuilt from the shards of one put, stripe by stripe. The `shards` given are read
+ * in lockstep (one frame each in memory): k of them for a get, so a get reads about the value's size;
+ * all of a put's shards to check every one. When one fails a check (or its provider fails) it is
+ * dropped for the rest of the read and a spare (`nextSpare`) takes its place, brought to the same
+ * stripe. Per stripe, the data pieces are used as they are when all are there, otherwise any k
+ * verified pieces are decoded. At the end the whole value's length and SHA-256 are checked against the
+ * trailers, so a value is never returned silently wrong: the stream throws IntegrityError instead
+ * (after the bytes already yielded).
  */
 export async function* valueStream(
   shards: readonly ShardReader[],
@@ -30,37 +46,62 @@ export async function* valueStream(
 ): AsyncIterable<Uint8Array> {
   const k = coder.dataShards;
   const n = k + coder.parityShards;
-  const problems = new Map(context.earlierProblems);
+  const problems = context.problems;
+  const opened = [...shards];
   let active = [...shards];
   const hash = createHash('sha256');
   let valueBytes = 0;
+  const drop = (shard: ShardReader, problem: ShardProblem) => {
+    problems.set(shard.driverIndex, problem);
+    shard.close();
+  };
+  /** Spares brought to `stripe`, until there are `k` entries or no spare is left. */
+  const refill = async (entries: Entry[], stripe: number) => {
+    while (entries.length < k && context.nextSpare) {
+      const spare = await context.nextSpare();
+      if (!spare) return;
+      opened.push(spare);
+      const result = await frameAt(spare, stripe);
+      if (result.kind === 'bad') drop(spare, result);
+      else entries.push({ shard: spare, result });
+    }
+  };
   try {
     for (let stripe = 0; ; stripe++) {
       checkAborted(context);
       const results = await Promise.all(active.map((shard) => shard.next()));
-      checkAborted(context);
-      const pieces: Array<{ shard: ShardReader; stripeValueBytes: number; piece: Uint8Array }> = [];
-      const trailers: Array<{ shard: ShardReader; trailer: ShardTrailer }> = [];
-      results.forEach((result: FrameResult, i) => {
-        const shard = active[i]!;
-        if (result.kind === 'bad') problems.set(shard.driverIndex, result);
-        else if (result.kind === 'trailer') trailers.push({ shard, trailer: result.trailer });
-        else pieces.push({ shard, ...result });
+      const entries: Entry[] = [];
+      results.forEach((result, i) => {
+        if (result.kind === 'bad') drop(active[i]!, result);
+        else entries.push({ shard: active[i]!, result });
       });
+      await refill(entries, stripe);
+      checkAborted(context);
       // Every verified frame of one put agrees; a disagreement can only come from a writer bug, and
       // the minority is dropped rather than trusted.
-      const ending = trailers.length > pieces.length;
-      for (const { shard } of ending ? pieces : trailers) {
-        problems.set(shard.driverIndex, { reason: 'ends at a different stripe', transport: false });
-        shard.close();
+      const trailers = entries.filter((e) => e.result.kind === 'trailer');
+      const ending = trailers.length > entries.length - trailers.length;
+      for (const entry of entries) {
+        if ((entry.result.kind === 'trailer') !== ending)
+          drop(entry.shard, { reason: 'ends at a different stripe', transport: false });
       }
-      active = (ending ? trailers : pieces).map((entry) => entry.shard);
+      let kept = entries.filter((e) => (e.result.kind === 'trailer') === ending);
+      if (!ending) {
+        const length = (kept[0]?.result as { stripeValueBytes: number } | undefined)?.stripeValueBytes;
+        for (const entry of kept) {
+          if ((entry.result as { stripeValueBytes: number }).stripeValueBytes !== length)
+            drop(entry.shard, { reason: 'stripe length disagrees', transport: false });
+        }
+        kept = kept.filter((e) => (e.result as { stripeValueBytes: number }).stripeValueBytes === length);
+      }
+      active = kept.map((entry) => entry.shard);
       if (active.length < k) throw notEnough(active.length, k, problems, context, stripe);
 
       if (ending) {
-        const trailer = trailers[0]!.trailer;
-        const agreed = trailers.every(
-          ({ trailer: t }) =>
+        const ends = kept.map((e) => (e.result as { trailer: ShardTrailer }).trailer);
+        const trailer = ends[0]!;
+        const agreed = ends.every(
+          (t) =>
             t.valueBytes === trailer.valueBytes &&
             t.stripeCount === trailer.stripeCount &&
             bytesEqual(t.valueSha256, trailer.valueSha256),
@@ -82,17 +123,13 @@ export async function* valueStream(
         return;
       }
 
+      const pieces = kept.map((e) => ({
+        shard: e.shard,
+        ...(e.result as { stripeValueBytes: number; piece: Uint8Array }),
+      }));
       const stripeValueBytes = pieces[0]!.stripeValueBytes;
       const slots: (Uint8Array | null)[] = new Array(n).fill(null);
-      for (const entry of pieces) {
-        if (entry.stripeValueBytes === stripeValueBytes) slots[entry.shard.header.shardIndex] = entry.piece;
-        else {
-          problems.set(entry.shard.driverIndex, { reason: 'stripe length disagrees', transport: false });
-          entry.shard.close();
-          active = active.filter((shard) => shard !== entry.shard);
-        }
-      }
-      if (active.length < k) throw notEnough(active.length, k, problems, context, stripe);
+      for (const entry of pieces) slots[entry.shard.header.shardIndex] = entry.piece;
       const pieceBytes = pieces[0]!.piece.byteLength;
       const data = coder.reconstructData(slots, pieceBytes);
       const out = new Uint8Array(stripeValueBytes);
@@ -104,8 +141,19 @@ export async function* valueStream(
       yield out;
     }
   } finally {
-    for (const shard of shards) shard.close();
+    for (const shard of opened) shard.close();
   }
+}
+
+/** The frame at `stripe` of a shard whose header was just read: the frames before it are read and checked. */
+async function frameAt(shard: ShardReader, stripe: number): Promise<FrameResult> {
+  for (let i = 0; i < stripe; i++) {
+    const skipped = await shard.next();
+    if (skipped.kind === 'bad') return skipped;
+    if (skipped.kind === 'trailer')
+      return { kind: 'bad', reason: 'ends at a different stripe', transport: false };
+  }
+  return shard.next();
 }
 
 function checkAborted(context: ValueStreamContext): void {
@@ -126,7 +174,7 @@ function checkAborted(context: ValueStreamContext): void {
 export function notEnough(
   usable: number,
   needed: number,
-  problems: ReadonlyMap<number, { reason: string; transport: boolean }>,
+  problems: ReadonlyMap<number, ShardProblem>,
   context: Pick<ValueStreamContext, 'driver' | 'key' | 'labels'>,
   stripe?: number,
 ): Error {
