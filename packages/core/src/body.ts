@@ -120,3 +120,39 @@ export async function* fixedSizeChunks(body: Body, size: number): AsyncIterable<
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
 }
+
+/**
+ * Reads at most `limit + 1` bytes of a body to tell a small value from a large one without holding a
+ * large one whole: `{ bytes }` when the body has at most `limit` bytes (collected), else `{ stream }`,
+ * which yields the bytes already read and then the rest of the body. Whole bytes are never copied.
+ */
+export async function splitBodyAt(
+  body: Body,
+  limit: number,
+): Promise<{ bytes: Uint8Array } | { stream: Body }> {
+  if (body instanceof Uint8Array) return body.byteLength <= limit ? { bytes: body } : { stream: body };
+  const iterator = body[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const step = await iterator.next();
+    if (step.done) return { bytes: concatBytes(head, total) };
+    // The source may reuse its buffer once asked for the next piece.
+    head.push(step.value.slice());
+    total += step.value.byteLength;
+    if (total > limit) break;
+  }
+  async function* rest(): AsyncIterable<Uint8Array> {
+    yield* head.splice(0);
+    try {
+      for (;;) {
+        const step = await iterator.next();
+        if (step.done) return;
+        yield step.value;
+      }
+    } finally {
+      await iterator.return?.();
+    }
+  }
+  return { stream: rest() };
+}

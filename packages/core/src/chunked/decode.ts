@@ -12,9 +12,17 @@ import { derivePayloadKey, openChunk, unwrapFileKey } from './payload-crypto.js'
 
 /**
  * Fetches the stored bytes of chunk `index`, whose content address is `hash` (lowercase hex SHA-256).
- * Resolves to `null` when no copy exists. The decoder verifies whatever comes back.
+ * Resolves to `null` when no copy exists. The decoder verifies whatever comes back. A fetcher with
+ * several copies to choose from may call `verify` on each candidate: it returns the bytes when their
+ * length and hash are right and throws IntegrityError otherwise, so the fetcher can try the next copy;
+ * bytes it returned are not hashed a second time by the decoder.
  */
-export type FetchChunk = (index: number, hash: string, signal: AbortSignal) => Promise<Body | null>;
+export type FetchChunk = (
+  index: number,
+  hash: string,
+  signal: AbortSignal,
+  verify: (stored: Uint8Array) => Uint8Array,
+) => Promise<Body | null>;
 
 /** Options of `decodeChunked`. */
 export interface DecodeChunkedOptions {
@@ -71,12 +79,32 @@ async function* decode(
   signal?.addEventListener('abort', onAbort, { once: true });
   const lastIndex = manifest.chunkCount - 1;
 
+  // Buffers a fetcher had checked with `verify`, and for which chunk: the decoder need not hash them again.
+  const checked = new WeakMap<Uint8Array, number>();
+  const checkStored = (index: number, stored: Uint8Array): Uint8Array => {
+    const expected = storedChunkLength(manifest, index);
+    if (stored.byteLength !== expected) {
+      throw new IntegrityError(
+        `Chunk ${index} is ${stored.byteLength} bytes; the signed manifest says ${expected}`,
+        where,
+      );
+    }
+    if (createHash('sha256').update(stored).digest('hex') !== manifest.chunkHashes[index]) {
+      throw new IntegrityError(
+        `Chunk ${index} does not match its hash in the signed manifest (changed, moved, repeated or from another value)`,
+        where,
+      );
+    }
+    checked.set(stored, index);
+    return stored;
+  };
+
   const fetchVerified = async (index: number): Promise<Uint8Array> => {
     const hash = manifest.chunkHashes[index]!;
     const context = where;
     let body: Body | null;
     try {
-      body = await fetchChunk(index, hash, stop.signal);
+      body = await fetchChunk(index, hash, stop.signal, (stored) => checkStored(index, stored));
     } catch (error) {
       throw asStorageError(error, context);
     }
@@ -89,15 +117,13 @@ async function* decode(
         },
       );
     }
-    const expected = storedChunkLength(manifest, index);
-    const stored = await readExactly(body, expected, index, context);
-    const actual = createHash('sha256').update(stored).digest('hex');
-    if (actual !== hash) {
-      throw new IntegrityError(
-        `Chunk ${index} does not match its hash in the signed manifest (changed, moved, repeated or from another value)`,
-        context,
+    let stored: Uint8Array;
+    if (body instanceof Uint8Array && checked.get(body) === index) stored = body;
+    else
+      stored = checkStored(
+        index,
+        await readExactly(body, storedChunkLength(manifest, index), index, context),
       );
-    }
     return payloadKey ? openChunk(payloadKey, index, index === lastIndex, stored, context) : stored;
   };
 

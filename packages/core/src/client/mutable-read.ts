@@ -1,3 +1,4 @@
+import { type ChunkedManifest, isChunkedManifest, parseManifest } from '../chunked/index.js';
 import type { ReadOrder } from '../config/index.js';
 import { type MutableEnvelope, verifyMutableEnvelope, verifyTombstone } from '../envelope/index.js';
 import {
@@ -15,7 +16,13 @@ import type { CopyReport } from './results.js';
 /** A copy after verification. */
 export interface VerifiedCopy {
   report: CopyReport;
+  /**
+   * A verified value's signed header: a bsk2 envelope, or for a chunked value (`manifest` set) its
+   * manifest's id, version and timestamp with `data` = the manifest bytes as stored.
+   */
   envelope?: MutableEnvelope;
+  /** A verified chunked value's manifest (docs/chunked-format.md); its chunks are not read yet. */
+  manifest?: ChunkedManifest;
   /** For a verified tombstone: when the deletion was signed (ms since the epoch). */
   tombstoneMillis?: number;
   /** For a verified tombstone that carries one: the version the deletion takes. */
@@ -56,8 +63,9 @@ export async function verifyCopy(
 }
 
 /**
- * Verifies the bytes one source holds (`null`: absent) as a bsk2 envelope signed by `publicKey` for
- * exactly `fqDataId`, or a tombstone of it. Never throws: failures become the report's status.
+ * Verifies the bytes one source holds (`null`: absent) as a bsk2 envelope or a chunked value's
+ * manifest signed by `publicKey` for exactly `fqDataId`, or a tombstone of it. Never throws: failures
+ * become the report's status.
  */
 export function verifyStoredBytes(
   source: string,
@@ -82,6 +90,16 @@ export function verifyStoredBytes(
         report: { source, status: 'tombstone', version: tombstone.version },
         tombstoneMillis: tombstone.millis,
         tombstoneVersion: tombstone.version,
+      };
+    }
+    if (isChunkedManifest(bytes)) {
+      const manifest = parseManifest(bytes, publicKey, { fqDataId, driver: source });
+      const { version, timestamp } = manifest;
+      const status = version < knownVersion ? 'stale' : 'valid';
+      return {
+        report: { source, status, version },
+        envelope: { fqDataId: manifest.fqDataId, data: bytes, version, timestamp },
+        manifest,
       };
     }
     const envelope = verifyMutableEnvelope(bytes, publicKey, { fqDataId });
@@ -223,7 +241,8 @@ export function noValidCopy(
  * Reads `owner`'s datum from `sources` (own drivers, or the URLs in the owner's zone file), verified
  * against `publicKey`, and never below the version this machine's cache holds for it (monotonic reads);
  * records in the cache what it saw: a newer version, or a fresh deletion.
- * @returns the envelope read (`undefined` when the datum is absent or deleted) and every copy's report.
+ * @returns the envelope read (`undefined` when the datum is absent or deleted), the manifest when the
+ *   value is chunked (its chunks not read yet), and every copy's report.
  * @throws as `noValidCopy`.
  */
 export async function readMutable(
@@ -234,7 +253,12 @@ export async function readMutable(
   publicKey: Uint8Array,
   order: ReadOrder,
   signal: AbortSignal | undefined,
-): Promise<{ envelope?: MutableEnvelope; source?: string; copies: CopyReport[] }> {
+): Promise<{
+  envelope?: MutableEnvelope;
+  manifest?: ChunkedManifest;
+  source?: string;
+  copies: CopyReport[];
+}> {
   const known = await versions.getEntry(owner, dataId);
   const read = order === 'first' ? readFirst : readNewest;
   const { chosen, copies } = await read(sources, publicKey, `${owner}:${dataId}`, known.version, signal);
@@ -261,7 +285,8 @@ export async function readMutable(
       known.writtenAtMs !== undefined &&
       writtenAtMs > known.writtenAtMs);
   if (news) await versions.record(owner, dataId, envelope.version, writtenAtMs);
-  return { envelope, source: chosen.report.source, copies: reportsOf(copies) };
+  const found = { envelope, source: chosen.report.source, copies: reportsOf(copies) };
+  return chosen.manifest === undefined ? found : { ...found, manifest: chosen.manifest };
 }
 
 /** Reports of copies, for results and errors. */

@@ -35,6 +35,11 @@ export interface WriteTarget {
 export interface NextVersion {
   bytes: Uint8Array;
   verdictOf: (copy: HeldCopy) => CopyVerdict;
+  /**
+   * Drivers that must not get `bytes`, with the reason that becomes their outcome's error (a chunked
+   * value's manifest goes only to drivers that stored every chunk).
+   */
+  unwritable?: ReadonlyMap<string, Error>;
 }
 
 /**
@@ -44,9 +49,10 @@ export interface NextVersion {
  * 2. claim a version above both this machine's version cache and the highest verified copy, so a
  *    machine with an empty cache writes version 4 over version 3, never version 1, and no two
  *    processes of this machine claim the same number (`VersionCache.claim`);
- * 3. `make` the bytes of that version;
+ * 3. `make` the bytes of that version (a chunked value stores its chunks here, under that version);
  * 4. write them to every driver without replacing a copy the verdict protects (`writeCopy`).
  * Nothing is recorded as written: the caller judges the report and records the version.
+ * @returns also what every driver held before (`held`, an Error where it could not be read).
  * @throws ConflictError naming the newer version when a required-write driver held one (nothing was
  *   acknowledged); AbortedError when aborted before writing; what `make` throws.
  */
@@ -54,8 +60,13 @@ export async function writeNextVersion(
   coordinator: ReplicationCoordinator,
   versions: VersionCache,
   target: WriteTarget,
-  make: (version: number, writtenAtMs: number) => NextVersion,
-): Promise<{ report: ReplicationReport; version: number; writtenAtMs: number }> {
+  make: (version: number, writtenAtMs: number) => NextVersion | Promise<NextVersion>,
+): Promise<{
+  report: ReplicationReport;
+  version: number;
+  writtenAtMs: number;
+  held: readonly (HeldCopy | Error)[];
+}> {
   const { owner, dataId, signal } = target;
   const held = await Promise.all(
     coordinator.drivers.map((driver) =>
@@ -70,10 +81,19 @@ export async function writeNextVersion(
   const known = await versions.get(owner, dataId);
   const version = await versions.claim(owner, dataId, Math.max(known, highestVersion(held)) + 1);
   const writtenAtMs = Date.now();
-  const { bytes, verdictOf } = make(version, writtenAtMs);
-  const report = await coordinator.writeEach('mutable', dataId, (driver, index) =>
-    writeCopy(driver, coordinator.source(driver, 'mutable', dataId), target, bytes, verdictOf, held[index]!),
-  );
+  const { bytes, verdictOf, unwritable } = await make(version, writtenAtMs);
+  const report = await coordinator.writeEach('mutable', dataId, async (driver, index) => {
+    const refused = unwritable?.get(driver.name);
+    if (refused !== undefined) throw refused;
+    return writeCopy(
+      driver,
+      coordinator.source(driver, 'mutable', dataId),
+      target,
+      bytes,
+      verdictOf,
+      held[index]!,
+    );
+  });
   const lost = report.outcomes.find((o) => o.required && isStorageError(o.error, ErrorCode.Conflict));
   if (!report.ok && lost !== undefined && !signal?.aborted) {
     const newer = lost.error as ConflictError;
@@ -88,7 +108,7 @@ export async function writeNextVersion(
       },
     );
   }
-  return { report, version, writtenAtMs };
+  return { report, version, writtenAtMs, held };
 }
 
 /**

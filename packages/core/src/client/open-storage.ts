@@ -1,5 +1,6 @@
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_CHUNK_BYTES } from '../chunked/index.js';
 import {
   CLIENT_SECTION,
   type ClientConfig,
@@ -74,6 +75,14 @@ export interface OpenStorageOptions {
   readRepair?: boolean;
   /** Told the outcome of every background read-repair (see `readRepair`). */
   onReadRepair?: (repair: DatumRepair) => void;
+  /**
+   * Mutable values above this many bytes are stored in the chunked format (docs/chunked-format.md),
+   * streamed chunk by chunk; at or below it as one bsk2 envelope, exactly as in 2017. Default
+   * `DEFAULT_CHUNK_THRESHOLD_BYTES` (1 MiB).
+   */
+  chunkThresholdBytes?: number;
+  /** Plaintext bytes per chunk of a chunked value, 1 B to 16 MiB. Default `DEFAULT_CHUNK_BYTES` (4 MiB). */
+  chunkBytes?: number;
   /** Receives warnings (never containing secrets). Default: `process.emitWarning`. */
   onWarning?: (message: string) => void;
 }
@@ -86,6 +95,7 @@ export interface OpenStorageOptions {
  */
 export async function openStorage(options: OpenStorageOptions): Promise<StorageClient> {
   validateDataId(options.name);
+  checkChunking(options);
   const onWarning =
     options.onWarning ?? ((message) => process.emitWarning(message, 'BlockstackStorageWarning'));
   const config = await resolveConfig(options);
@@ -151,6 +161,10 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
       readOrder: config.readOrder,
       readRepair: options.readRepair ?? config.readRepair,
       ...(options.onReadRepair === undefined ? {} : { onReadRepair: options.onReadRepair }),
+      ...(options.chunkThresholdBytes === undefined
+        ? {}
+        : { chunkThresholdBytes: options.chunkThresholdBytes }),
+      ...(options.chunkBytes === undefined ? {} : { chunkBytes: options.chunkBytes }),
       configWhere: `${config.path ?? '<config given in code>'} [${CLIENT_SECTION}]`,
       onWarning,
       onClose: async () => {
@@ -162,6 +176,19 @@ export async function openStorage(options: OpenStorageOptions): Promise<StorageC
     await coordinator.close();
     await ownLedger?.close();
     throw error;
+  }
+}
+
+function checkChunking(options: OpenStorageOptions): void {
+  const { chunkThresholdBytes: threshold, chunkBytes } = options;
+  if (threshold !== undefined && (!Number.isSafeInteger(threshold) || threshold < 0)) {
+    throw new ConfigurationError(`chunkThresholdBytes must be a whole number of bytes, got ${threshold}`);
+  }
+  if (
+    chunkBytes !== undefined &&
+    (!Number.isSafeInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES)
+  ) {
+    throw new ConfigurationError(`chunkBytes must be 1 to ${MAX_CHUNK_BYTES} bytes, got ${chunkBytes}`);
   }
 }
 

@@ -10,11 +10,19 @@ export interface PutMutableResult {
   outcomes: DriverOutcome[];
   /** Public URLs of the datum on non-local drivers (what readers of the name will fetch). */
   urls: string[];
+  /** How it was stored: one bsk2 envelope, or (above the chunk threshold) the chunked format. */
+  format: StoredFormat;
   /** Transaction id of the NAME_UPDATE that published new URL records, when one was needed. */
   publishTxid?: string;
   /** Why publishing the URLs failed, if it did (the datum itself was stored). */
   publishError?: StorageError;
 }
+
+/**
+ * How a mutable value is stored: `bsk2`, one signed envelope (small values, as in 2017), or `bsc1`,
+ * a signed manifest and its chunks (values above the chunk threshold; docs/chunked-format.md).
+ */
+export type StoredFormat = 'bsk2' | 'bsc1';
 
 /** How one copy of a datum (one driver, or one URL) fared on a read. */
 export interface CopyReport {
@@ -43,10 +51,30 @@ export interface GetMutableResult {
   timestamp: number;
   /** Whether the stored value was encrypted. */
   encrypted: boolean;
-  /** The driver or URL it came from. */
+  /** How it is stored. */
+  format: StoredFormat;
+  /** The driver or URL it came from (of a chunked value: its manifest). */
   source: string;
   /** Every copy looked at. */
   copies: CopyReport[];
+}
+
+/**
+ * A verified mutable datum whose body is read as it is consumed (`getMutableStream`). Everything but
+ * `body` is known, and verified against the signature, before a byte of the body is read.
+ */
+export interface MutableValueStream extends Omit<GetMutableResult, 'data'> {
+  /** Size of the plaintext in bytes. */
+  size: number;
+  /** The public key (33 bytes, compressed) whose signature was verified: the owner's data key. */
+  signerPublicKey: Uint8Array;
+  /**
+   * The plaintext, in pieces. Consume it once. Every piece was verified before it is yielded; a value
+   * tampered with midway ends the iteration with an IntegrityError (never a normal end), a chunk no
+   * driver can give with UnavailableError, so a partial value cannot pass for a whole one. Stopping
+   * early (`break`) releases what the read holds.
+   */
+  body: AsyncIterable<Uint8Array>;
 }
 
 /** What `putImmutable` did. */

@@ -1,8 +1,17 @@
+import { bytesToStream, readBody, splitBodyAt } from '../body.js';
+import {
+  CHUNK_TAG_BYTES,
+  type ChunkedManifest,
+  DEFAULT_CHUNK_BYTES,
+  decodeChunked,
+  encodeChunked,
+} from '../chunked/index.js';
 import type { ReadOrder } from '../config/index.js';
 import { checkMutableWriteRule } from '../config/index.js';
 import { sha256Hex } from '../crypto/hash.js';
 import { encryptECIESToBytes } from '../crypto/index.js';
-import { signMutableEnvelope, signTombstone } from '../envelope/index.js';
+import type { Body } from '../driver.js';
+import { type MutableEnvelope, signMutableEnvelope, signTombstone } from '../envelope/index.js';
 import {
   AbortedError,
   asStorageError,
@@ -10,11 +19,13 @@ import {
   TooLargeError,
   throwIfAborted,
 } from '../errors.js';
-import type { DataKeyPair } from '../identity/index.js';
+import { redactUrl } from '../http/index.js';
+import { compressPublicKey, type DataKeyPair } from '../identity/index.js';
 import { validateDataId, validateHash } from '../keys.js';
 import type { NameRegistry } from '../registry/index.js';
 import {
   assertReplicated,
+  type CopySource,
   type ReplicationCoordinator,
   type ReplicationReport,
 } from '../replication/index.js';
@@ -26,11 +37,26 @@ import {
   removeImmutableDataRecord,
   setImmutableDataRecord,
 } from '../zonefile/index.js';
+import {
+  chunkDrivers,
+  chunkFetcher,
+  chunkUrlOf,
+  DEFAULT_CHUNK_THRESHOLD_BYTES,
+  deleteReplacedChunks,
+  type StoredChunks,
+  storeChunks,
+} from './chunked-values.js';
 import { readImmutable } from './immutable-read.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { type MigrateOptions, type MigrationReport, migrateReplicas } from './migrate.js';
 import { readMutable } from './mutable-read.js';
-import { deleteVerdict, putVerdict, type WriteTarget, writeNextVersion } from './mutable-write.js';
+import {
+  deleteVerdict,
+  type HeldCopy,
+  putVerdict,
+  type WriteTarget,
+  writeNextVersion,
+} from './mutable-write.js';
 import { openValue } from './open-value.js';
 import { mutableUrlsFor, publicUrlsOf, urlPrefixOf, withPublishedUrls } from './published-urls.js';
 import { ReadRepairer } from './read-repair.js';
@@ -47,10 +73,13 @@ import type {
   DeleteResult,
   GetImmutableResult,
   GetMutableResult,
+  MutableValueStream,
   PutImmutableResult,
   PutMutableResult,
 } from './results.js';
 import { ZoneFiles } from './zone-files.js';
+
+export { DEFAULT_CHUNK_THRESHOLD_BYTES } from './chunked-values.js';
 
 /** Options of `putMutable`. */
 export interface PutMutableOptions {
@@ -100,6 +129,10 @@ export interface StorageClientParts {
   readRepair?: boolean;
   /** Told the outcome of every background read-repair. */
   onReadRepair?: (repair: DatumRepair) => void;
+  /** Values above this many bytes are stored chunked (bsc1). Default `DEFAULT_CHUNK_THRESHOLD_BYTES`. */
+  chunkThresholdBytes?: number;
+  /** Plaintext bytes per chunk of a chunked value. Default `DEFAULT_CHUNK_BYTES` (4 MiB). */
+  chunkBytes?: number;
   onWarning: (message: string) => void;
   onClose: () => Promise<void>;
 }
@@ -148,18 +181,19 @@ export class StorageClient {
   /**
    * Writes a new version of a mutable datum: version = above the highest this machine has seen and the
    * highest any driver holds; the bytes are encrypted to the writer's own key (or `recipientPublicKey`)
-   * unless `public`; signed as a bsk2 envelope; written to every driver at once, never over a newer
-   * copy. The version is recorded only once every required-write driver succeeded. Public URLs of
-   * non-local drivers are then published in the zone file.
+   * unless `public`; written to every driver at once, never over a newer copy. A value of at most the
+   * chunk threshold (`openStorage({ chunkThresholdBytes })`) is one signed bsk2 envelope, as in 2017; a
+   * larger one is streamed in the chunked format (docs/chunked-format.md): its chunks go to every
+   * driver first (immutable path, named by their hash), then its signed manifest takes the datum's key
+   * with the same version and conditional-write rules. `data` may be a stream of any size: memory
+   * stays at a few chunks. The version is recorded only once every required-write driver succeeded.
+   * Public URLs of non-local drivers are then published in the zone file.
    * @throws ConfigurationError when no required-write driver is non-local (the seed's rule);
-   *   InvalidKeyError for a bad id; ConflictError when another writer stored a newer version meanwhile;
-   *   ReplicationError (with per-driver outcomes) when a required-write driver failed; AbortedError.
+   *   InvalidKeyError for a bad id; ConflictError when another writer stored a newer version meanwhile
+   *   (a streamed value cannot be re-read: write it again); ReplicationError (with per-driver
+   *   outcomes) when a required-write driver failed; AbortedError; what a streamed body throws.
    */
-  async putMutable(
-    dataId: string,
-    data: Uint8Array,
-    options: PutMutableOptions = {},
-  ): Promise<PutMutableResult> {
+  async putMutable(dataId: string, data: Body, options: PutMutableOptions = {}): Promise<PutMutableResult> {
     this.assertOpen();
     validateDataId(dataId);
     return this.writes.run(dataId, () => this.putMutableNow(dataId, data, options));
@@ -167,7 +201,7 @@ export class StorageClient {
 
   private async putMutableNow(
     dataId: string,
-    data: Uint8Array,
+    data: Body,
     options: PutMutableOptions,
   ): Promise<PutMutableResult> {
     const { parts } = this;
@@ -176,19 +210,31 @@ export class StorageClient {
       local: [...parts.local],
       where: parts.configWhere,
     });
-    const payload = options.public
-      ? data
-      : encryptECIESToBytes(options.recipientPublicKey ?? this.publicKey, data, {
-          cipherTextEncoding: 'base64',
-        });
+    const split = await splitBodyAt(data, this.chunkThresholdBytes);
+    const recipient = options.public ? undefined : (options.recipientPublicKey ?? this.publicKey);
     const target = this.writeTarget(dataId, options.signal);
-    const { report, version, writtenAtMs } = await writeNextVersion(
+    let manifest: ChunkedManifest | undefined;
+    const { report, version, writtenAtMs, held } = await writeNextVersion(
       parts.coordinator,
       parts.versions,
       target,
-      (version, writtenAtMs) => {
+      async (version, writtenAtMs) => {
+        const timestamp = Math.floor(writtenAtMs / 1000);
+        if ('stream' in split) {
+          const stored = await this.storeChunked(target, split.stream, recipient, version, timestamp);
+          manifest = stored.manifest;
+          return {
+            bytes: manifest.bytes,
+            verdictOf: putVerdict(version, manifest.bytes),
+            unwritable: stored.unwritable,
+          };
+        }
+        const payload =
+          recipient === undefined
+            ? split.bytes
+            : encryptECIESToBytes(recipient, split.bytes, { cipherTextEncoding: 'base64' });
         const envelope = signMutableEnvelope(
-          { fqDataId: target.fqDataId, data: payload, version, timestamp: Math.floor(writtenAtMs / 1000) },
+          { fqDataId: target.fqDataId, data: payload, version, timestamp },
           parts.keyPair.privateKey,
         );
         this.assertReadable(envelope.byteLength, dataId);
@@ -197,6 +243,7 @@ export class StorageClient {
     );
     assertWritten(report, 'putMutable', dataId, options.signal);
     await parts.versions.record(this.name, dataId, version, writtenAtMs);
+    await this.deleteReplaced(held, report, version, manifest, dataId, options.signal);
 
     const published = publicUrlsOf(report, parts.coordinator.drivers, parts.local).map(
       ({ url, driver, order }) => {
@@ -209,6 +256,7 @@ export class StorageClient {
       version,
       outcomes: report.outcomes,
       urls: published.map((p) => p.url),
+      format: manifest === undefined ? 'bsk2' : 'bsc1',
     };
     // Records are only ever added: when the zone file last seen has them all, skip the registry read.
     const lastSeen = this.zoneFiles.lastSeenOwn;
@@ -227,6 +275,61 @@ export class StorageClient {
   }
 
   /**
+   * Streams `stream` as a chunked value of `version`: every chunk to every driver, then the signed
+   * manifest (returned, not stored yet: `writeNextVersion` stores it like a bsk2 envelope).
+   */
+  private async storeChunked(
+    target: WriteTarget,
+    stream: Body,
+    recipient: Uint8Array | undefined,
+    version: number,
+    timestamp: number,
+  ): Promise<StoredChunks> {
+    const { coordinator, keyPair } = this.parts;
+    const chunkBytes = this.parts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.assertReadable(chunkBytes + CHUNK_TAG_BYTES, target.dataId);
+    const encoding = encodeChunked(stream, {
+      fqDataId: target.fqDataId,
+      version,
+      timestamp,
+      privateKey: keyPair.privateKey,
+      chunkBytes,
+      ...(recipient === undefined ? {} : { encryptTo: recipient }),
+      ...(target.signal === undefined ? {} : { signal: target.signal }),
+    });
+    const stored = await storeChunks(coordinator, encoding, target.signal, (report) =>
+      assertWritten(report, 'putMutable', target.dataId, target.signal),
+    );
+    this.assertReadable(stored.manifest.bytes.byteLength, target.dataId);
+    return stored;
+  }
+
+  /** Best effort: deletes the chunks of the encrypted chunked values this write replaced. */
+  private async deleteReplaced(
+    held: readonly (HeldCopy | Error)[],
+    report: ReplicationReport,
+    version: number,
+    manifest: ChunkedManifest | undefined,
+    dataId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const keep = new Set(manifest?.chunkHashes ?? []);
+    const failures = await deleteReplacedChunks(
+      this.parts.coordinator.drivers,
+      held,
+      report,
+      version,
+      keep,
+      signal,
+    );
+    if (failures.length > 0) {
+      this.parts.onWarning(
+        `Could not delete the chunks of ${JSON.stringify(dataId)}'s replaced version (they stay as orphans): ${failures.join('; ')}`,
+      );
+    }
+  }
+
+  /**
    * Reads a mutable datum (this user's, or `owner`'s), verified against the data key in the owner's
    * zone file (for this user's own data, the key `openStorage` checked against the zone file):
    * tampered copies, copies signed by another key and copies of another data id are refused and the
@@ -240,12 +343,45 @@ export class StorageClient {
    *   key, or damaged before it was signed: a MAC mismatch cannot tell which).
    */
   async getMutable(dataId: string, options: GetMutableOptions = {}): Promise<GetMutableResult | null> {
+    const found = await this.getMutableStream(dataId, options);
+    if (found === null) return null;
+    const { body, size: _size, signerPublicKey: _signer, ...rest } = found;
+    const limit = this.parts.coordinator.maxReadBytes;
+    if (found.size > limit) {
+      void body[Symbol.asyncIterator]().return?.(); // nothing was fetched yet; release the iterator
+      throw new TooLargeError(
+        `${found.owner}'s datum is ${found.size} bytes, over the ${limit}-byte limit of a whole-value read`,
+        {
+          key: dataId,
+          hint: 'Read it with getMutableStream (or raise policy.maxReadBytes).',
+        },
+      );
+    }
+    return { ...rest, data: await readBody(body) };
+  }
+
+  /**
+   * Like `getMutable`, with the body streamed: the copy is chosen and its signature (envelope or
+   * manifest) verified first, so version, size, signer and whether it is encrypted are known before a
+   * byte of the body is read. A chunked value's chunks are fetched one ahead of the consumer (about two
+   * chunks in memory), each verified before any of its bytes is yielded, from the manifest's driver
+   * first and the other drivers when it lacks a chunk or holds a wrong one (another user's: from beside
+   * the manifest's URL). The body ends with a typed error (IntegrityError for a missing, changed,
+   * moved, repeated or foreign chunk) rather than normally if the value cannot be read whole.
+   * @returns `null` when the datum does not exist or was deleted.
+   * @throws as `getMutable` (before the body); the body throws as `MutableValueStream.body` says.
+   */
+  async getMutableStream(
+    dataId: string,
+    options: GetMutableOptions = {},
+  ): Promise<MutableValueStream | null> {
     this.assertOpen();
     validateDataId(dataId);
     const owner = options.owner ?? this.name;
     const { coordinator, versions } = this.parts;
     let publicKey: Uint8Array;
-    let sources: ReturnType<ReplicationCoordinator['sources']>;
+    let sources: CopySource[];
+    let urls: string[] = [];
     if (owner === this.name) {
       // openStorage checked that our key is the one our zone file lists; no registry read per get.
       publicKey = this.publicKey;
@@ -253,27 +389,77 @@ export class StorageClient {
     } else {
       const zone = await this.zoneFiles.of(owner);
       publicKey = this.zoneFiles.dataKeyOf(zone, owner);
-      sources = coordinator.urlSources(mutableUrlsFor(zone, dataId));
+      urls = mutableUrlsFor(zone, dataId);
+      sources = coordinator.urlSources(urls);
     }
     const order = options.order ?? options.policy ?? this.parts.readOrder;
     const read = await readMutable(versions, owner, dataId, sources, publicKey, order, options.signal);
     if (owner === this.name) this.readRepairer?.afterRead(dataId, read.copies);
     if (read.envelope === undefined) return null;
-    const { data, encrypted } = openValue(read.envelope.data, this.parts.keyPair.privateKey, {
-      decrypt: options.decrypt ?? true,
+    const source = read.source!;
+    const header = {
+      dataId,
+      owner,
+      version: read.envelope.version,
+      timestamp: read.envelope.timestamp,
+      source,
+      copies: read.copies,
+      signerPublicKey: compressPublicKey(publicKey),
+    };
+    if (read.manifest !== undefined) {
+      return {
+        ...header,
+        encrypted: read.manifest.encryption !== undefined,
+        format: 'bsc1',
+        size: read.manifest.size,
+        body: this.chunkedBody(read.manifest, owner, dataId, source, urls, options.signal),
+      };
+    }
+    const { data, encrypted } = this.openEnvelope(read.envelope, owner, dataId, options.decrypt);
+    return { ...header, encrypted, format: 'bsk2', size: data.byteLength, body: bytesToStream(data) };
+  }
+
+  private openEnvelope(
+    envelope: MutableEnvelope,
+    owner: string,
+    dataId: string,
+    decrypt: boolean | undefined,
+  ): { data: Uint8Array; encrypted: boolean } {
+    return openValue(envelope.data, this.parts.keyPair.privateKey, {
+      decrypt: decrypt ?? true,
       owner,
       dataId,
     });
-    return {
-      dataId,
-      owner,
-      data,
-      version: read.envelope.version,
-      timestamp: read.envelope.timestamp,
-      encrypted,
-      source: read.source!,
-      copies: read.copies,
-    };
+  }
+
+  /** The verified plaintext of a chunked value, read from own drivers or beside the owner's URLs. */
+  private chunkedBody(
+    manifest: ChunkedManifest,
+    owner: string,
+    dataId: string,
+    manifestSource: string,
+    urls: readonly string[],
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<Uint8Array> {
+    const { coordinator, keyPair } = this.parts;
+    let sourcesOf: (hash: string) => CopySource[];
+    if (owner === this.name) {
+      const drivers = chunkDrivers(coordinator.drivers, manifestSource);
+      sourcesOf = (hash) => drivers.map((driver) => coordinator.source(driver, 'immutable', hash));
+    } else {
+      const ordered = [
+        ...urls.filter((u) => redactUrl(u) === manifestSource),
+        ...urls.filter((u) => redactUrl(u) !== manifestSource),
+      ];
+      sourcesOf = (hash) =>
+        coordinator.urlSources(
+          ordered.map((u) => chunkUrlOf(u, dataId, hash)).filter((u): u is string => u !== undefined),
+        );
+    }
+    return decodeChunked(manifest, chunkFetcher(sourcesOf), {
+      privateKey: keyPair.privateKey,
+      ...(signal === undefined ? {} : { signal }),
+    });
   }
 
   /**
@@ -293,7 +479,7 @@ export class StorageClient {
   private async deleteMutableNow(dataId: string, signal: AbortSignal | undefined): Promise<DeleteResult> {
     const { parts } = this;
     const target = this.writeTarget(dataId, signal);
-    const { report, version, writtenAtMs } = await writeNextVersion(
+    const { report, version, writtenAtMs, held } = await writeNextVersion(
       parts.coordinator,
       parts.versions,
       target,
@@ -306,7 +492,13 @@ export class StorageClient {
     );
     assertWritten(report, 'deleteMutable', dataId, signal);
     await parts.versions.record(this.name, dataId, version, writtenAtMs, true);
+    await this.deleteReplaced(held, report, version, undefined, dataId, signal);
     return { dataId, outcomes: report.outcomes, tombstoneOutcomes: report.outcomes };
+  }
+
+  /** Values above this many bytes are stored chunked. */
+  private get chunkThresholdBytes(): number {
+    return this.parts.chunkThresholdBytes ?? DEFAULT_CHUNK_THRESHOLD_BYTES;
   }
 
   private writeTarget(dataId: string, signal: AbortSignal | undefined): WriteTarget {
