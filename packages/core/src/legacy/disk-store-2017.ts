@@ -6,6 +6,8 @@ import {
   type Mutable2017Datum,
   type Tombstone2017,
   verifyMutable2017,
+  verifyMutableEnvelope,
+  verifyTombstone,
   verifyTombstone2017,
 } from '../envelope/index.js';
 import {
@@ -65,6 +67,10 @@ export async function* readDiskStore2017(
 
 function classify(file: string, bytes: Uint8Array, publicKey: Uint8Array): StoreFile2017 {
   const head = Buffer.from(bytes.subarray(0, 7)).toString('latin1');
+  if (isCurrentFormat(bytes, publicKey)) {
+    // The 2017 disk driver and this project's share the default root (~/.blockstack/storage-disk).
+    return { file, kind: 'other', reason: 'already in this project’s format' };
+  }
   if (head.startsWith('bsk2.')) {
     const datum = verifyMutable2017(bytes, publicKey);
     checkPlace(file, datum.fqDataId, datum.dataId);
@@ -76,6 +82,20 @@ function classify(file: string, bytes: Uint8Array, publicKey: Uint8Array): Store
     return { file, kind: 'tombstone', tombstone };
   }
   return { file, kind: 'other', reason: 'not a bsk2 datum or a tombstone (a 2017 profile or key file?)' };
+}
+
+function isCurrentFormat(bytes: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    const tombstone = verifyTombstone(bytes, publicKey);
+    return tombstone.version !== undefined;
+  } catch {
+    try {
+      verifyMutableEnvelope(bytes, publicKey);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }
 
 /** The signed id decides where a datum belongs: one stored under another name was moved or replayed. */

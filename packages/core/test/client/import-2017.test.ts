@@ -9,6 +9,7 @@ import {
   import2017,
   isStorageError,
   type StorageClient,
+  signMutableEnvelope,
 } from '../../src/index.js';
 import {
   blob2017,
@@ -113,6 +114,11 @@ describe('import2017', () => {
       'laptop%3Amoved': sign(greeting), // a valid blob under another datum's name
       'laptop%3Aforeign': blob2017({ ...greeting, dataId: 'foreign' }, mallory.privateKey),
       'alice.id': '[{"token": "eyJ0eXAiOiJKV1QifQ.e30.c2ln"}]', // a 2017 profile: not mutable data
+      // The project's own disk driver shares the 2017 default root: its files are not 2017 data.
+      'alice.id%3Acurrent': signMutableEnvelope(
+        { fqDataId: 'alice.id:current', data: text('x'), version: 1, timestamp: T },
+        keyPair.privateKey,
+      ),
     };
     const dir = await store2017(files);
     await client.putMutable('mine', text('written here'));
@@ -130,6 +136,7 @@ describe('import2017', () => {
       'laptop%3Amoved': 'invalid',
       'laptop%3Aforeign': 'invalid',
       'alice.id': 'skipped',
+      'alice.id%3Acurrent': 'skipped',
     });
     for (const o of first.filter((o) => o.status === 'invalid'))
       expect(isStorageError(o.error, 'BSS_INTEGRITY'), String(o.error)).toBe(true);
