@@ -1,0 +1,260 @@
+import { randomInt } from 'node:crypto';
+import {
+  AbortedError,
+  asStorageError,
+  readBody,
+  type StorageDriver,
+  UnavailableError,
+} from '@blockstack-storage/core/driver';
+import { sealCover } from './block-format.js';
+import type { Clock } from './clock.js';
+import type { ObjectNames } from './keys.js';
+
+/** Names remembered as existing, for cover reads; past this, a random one is replaced. */
+const KNOWN_NAMES_LIMIT = 4096;
+
+export interface SlotSchedulerOptions {
+  inner: StorageDriver;
+  clock: Clock;
+  slotMs: number;
+  blockBytes: number;
+  cells: number;
+  names: ObjectNames;
+  blockKey: Uint8Array;
+  /** This driver's name, for errors. */
+  driverName: string;
+}
+
+interface Job {
+  name: string;
+  /** The caller's data id or hash, for errors. */
+  key: string;
+  state: 'queued' | 'sent' | 'settled';
+  signal: AbortSignal | undefined;
+  onAbort: () => void;
+}
+interface ReadJob extends Job {
+  resolve: (bytes: Uint8Array | null) => void;
+  reject: (error: unknown) => void;
+}
+interface WriteJob extends Job {
+  bytes: Uint8Array;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** What the scheduler has sent, for benchmarks and tests. */
+export interface TrafficCounts {
+  slots: number;
+  realReads: number;
+  realWrites: number;
+  coverReads: number;
+  coverWrites: number;
+}
+
+/**
+ * The only path to the provider: one slot every `slotMs`, on a fixed grid from the start, and each
+ * slot sends exactly one put and one get of one block each, at the same instant. A real block write
+ * takes the put of the next slot and a real block read its get; whatever a slot has no real work
+ * for carries cover traffic instead: a put of a fresh cover block to a random cell, and a get of a
+ * random name known to exist (a cell or a real block), read whole. So the provider sees the same
+ * request shape, sizes and times whatever the user does; only the names differ, and those are keyed.
+ */
+export class SlotScheduler {
+  readonly counts: TrafficCounts = { slots: 0, realReads: 0, realWrites: 0, coverReads: 0, coverWrites: 0 };
+  private readonly reads: ReadJob[] = [];
+  private readonly writes: WriteJob[] = [];
+  private readonly known: string[] = [];
+  private readonly knownSet = new Set<string>();
+  private readonly stopping = new AbortController();
+  private nextCover: { name: string; bytes: Uint8Array };
+  private running: Promise<void> | undefined;
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly options: SlotSchedulerOptions) {
+    this.nextCover = this.sealNextCover();
+  }
+
+  /** Starts the slots; the first goes out at once. */
+  start(): void {
+    this.running ??= this.loop();
+  }
+
+  /** Stops the slots after the one in flight; queued jobs fail with UnavailableError. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.running;
+    for (const job of [...this.reads.splice(0), ...this.writes.splice(0)]) {
+      this.settle(job);
+      job.reject(
+        new UnavailableError('The driver was closed', { driver: this.options.driverName, key: job.key }),
+      );
+    }
+    this.updateKeepAlive();
+  }
+
+  /** Reads the block `name` in a slot's get. Resolves to its bytes, or null if the provider has none. */
+  read(name: string, key: string, signal: AbortSignal | undefined): Promise<Uint8Array | null> {
+    return new Promise((resolve, reject) => {
+      const job: ReadJob = { name, key, signal, state: 'queued', resolve, reject, onAbort: () => {} };
+      // A read already sent is let go: the slot still reads the block whole, so the abort shows nowhere.
+      job.onAbort = () => {
+        if (job.state === 'queued') remove(this.reads, job);
+        if (job.state !== 'settled') this.fail(job, this.aborted(job));
+      };
+      this.enqueue(this.reads, job);
+    });
+  }
+
+  /**
+   * Writes the block `name` in a slot's put; resolves once the provider acknowledged it. An abort
+   * while queued fails the job; once sent, the put's outcome stands (it may have been stored).
+   */
+  write(name: string, bytes: Uint8Array, key: string, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const job: WriteJob = { name, key, bytes, signal, state: 'queued', resolve, reject, onAbort: () => {} };
+      job.onAbort = () => {
+        if (job.state !== 'queued') return;
+        remove(this.writes, job);
+        this.fail(job, this.aborted(job));
+      };
+      this.enqueue(this.writes, job);
+    });
+  }
+
+  private enqueue<J extends Job & { reject: (error: unknown) => void }>(queue: J[], job: J): void {
+    if (this.stopping.signal.aborted) {
+      job.reject(
+        new UnavailableError('The driver was closed', { driver: this.options.driverName, key: job.key }),
+      );
+      return;
+    }
+    if (job.signal?.aborted) {
+      job.reject(this.aborted(job));
+      return;
+    }
+    job.signal?.addEventListener('abort', job.onAbort, { once: true });
+    queue.push(job);
+    this.updateKeepAlive();
+  }
+
+  private async loop(): Promise<void> {
+    const { clock, slotMs } = this.options;
+    let next = clock.now();
+    while (!this.stopping.signal.aborted) {
+      // Always yield to the event loop, even when late, so callers and timers keep running.
+      await clock.sleep(Math.max(0, next - clock.now()), this.stopping.signal);
+      if (this.stopping.signal.aborted) break;
+      await this.slot();
+      next += slotMs;
+      // A provider slower than a slot: skip whole slots, so every request stays on the grid.
+      const now = clock.now();
+      if (next < now) next += Math.ceil((now - next) / slotMs) * slotMs;
+    }
+  }
+
+  private async slot(): Promise<void> {
+    const write = this.writes.shift();
+    const read = this.reads.shift();
+    this.counts.slots++;
+    const cover = write ? undefined : this.nextCover;
+    const writeName = write?.name ?? cover!.name;
+    const readName = read?.name ?? this.coverReadName();
+    if (write) write.state = 'sent';
+    if (read) read.state = 'sent';
+    await Promise.all([this.put(write, writeName, write?.bytes ?? cover!.bytes), this.get(read, readName)]);
+    // Sealed between slots, so that a cover put leaves as fast as a real one (sealed by its writer).
+    if (cover) this.nextCover = this.sealNextCover();
+    this.updateKeepAlive();
+  }
+
+  private async put(job: WriteJob | undefined, name: string, bytes: Uint8Array): Promise<void> {
+    try {
+      await this.options.inner.putMutable(name, bytes, { contentType: 'application/octet-stream' });
+      this.remember(name);
+      if (job) {
+        this.counts.realWrites++;
+        this.settle(job);
+        job.resolve();
+      } else this.counts.coverWrites++;
+    } catch (error) {
+      if (job) this.fail(job, asStorageError(error, { driver: this.options.driverName, key: job.key }));
+    }
+  }
+
+  private async get(job: ReadJob | undefined, name: string): Promise<void> {
+    try {
+      const object = await this.options.inner.getMutable(name);
+      // Read whole whether real or cover, and never more than a block (a hostile provider's 2 GiB).
+      const bytes = object
+        ? await readBody(object.body, this.options.blockBytes + 1, { size: object.size })
+        : null;
+      if (bytes) this.remember(name);
+      if (job) {
+        this.counts.realReads++;
+        if (job.state !== 'settled') {
+          this.settle(job);
+          job.resolve(bytes);
+        }
+      } else this.counts.coverReads++;
+    } catch (error) {
+      if (job && job.state !== 'settled')
+        this.fail(job, asStorageError(error, { driver: this.options.driverName, key: job.key }));
+    }
+  }
+
+  /** A cover read's name: one known to exist (so it is found, like a real read), or a cell at first. */
+  private coverReadName(): string {
+    if (this.known.length === 0) return this.options.names.cell(randomInt(this.options.cells));
+    return this.known[randomInt(this.known.length)]!;
+  }
+
+  private remember(name: string): void {
+    if (this.knownSet.has(name)) return;
+    if (this.known.length >= KNOWN_NAMES_LIMIT) {
+      const at = randomInt(this.known.length);
+      this.knownSet.delete(this.known[at]!);
+      this.known[at] = name;
+    } else this.known.push(name);
+    this.knownSet.add(name);
+  }
+
+  private sealNextCover(): { name: string; bytes: Uint8Array } {
+    const name = this.options.names.cell(randomInt(this.options.cells));
+    return { name, bytes: sealCover(this.options.blockKey, name, this.options.blockBytes) };
+  }
+
+  private settle(job: Job): void {
+    job.state = 'settled';
+    job.signal?.removeEventListener('abort', job.onAbort);
+  }
+
+  private fail(job: Job & { reject: (error: unknown) => void }, error: unknown): void {
+    this.settle(job);
+    job.reject(error);
+    this.updateKeepAlive();
+  }
+
+  private aborted(job: Job): AbortedError {
+    return new AbortedError('Operation aborted', {
+      driver: this.options.driverName,
+      key: job.key,
+      cause: job.signal?.reason,
+    });
+  }
+
+  /** Holds the process open while work is queued (the slot timer itself does not). */
+  private updateKeepAlive(): void {
+    const busy = !this.stopping.signal.aborted && this.reads.length + this.writes.length > 0;
+    if (busy && !this.keepAlive) this.keepAlive = setInterval(() => {}, 1 << 30);
+    else if (!busy && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = undefined;
+    }
+  }
+}
+
+function remove<T>(queue: T[], item: T): void {
+  const at = queue.indexOf(item);
+  if (at >= 0) queue.splice(at, 1);
+}
