@@ -96,8 +96,10 @@ export class HubClient {
         issuedAt: now,
         expiresAt: now + this.tokenLifetimeSeconds,
       });
-      // Renewed a little before the hub would refuse it, so a request in flight does not race expiry.
-      this.token = { authorization, renewAt: now + Math.max(1, this.tokenLifetimeSeconds - 60) };
+      // Renewed before the hub would refuse it (a minute before, or half way for short lifetimes), so a
+      // request in flight does not race the expiry.
+      const lifetime = this.tokenLifetimeSeconds;
+      this.token = { authorization, renewAt: now + Math.max(Math.ceil(lifetime / 2), lifetime - 60) };
     }
     return this.token.authorization;
   }
