@@ -39,6 +39,7 @@ import {
 import { chooseGroup, putIdOf } from './shard-group.js';
 import { messageOf, openShard, type ShardOpening } from './shard-opening.js';
 import type { ShardReader } from './shard-reader.js';
+import { repairShards, type ShardRepairReport } from './shard-repair.js';
 import { StripeEncoder } from './stripe-encoder.js';
 import { notEnough, valueStream } from './value-stream.js';
 import { valueVersionOf } from './value-version.js';
@@ -81,11 +82,27 @@ export interface ErasureDriverOptions {
  *
  * @throws ConfigurationError when the shard counts, stripe size or quorum do not fit the drivers.
  */
-export function createErasureDriver(options: ErasureDriverOptions): StorageDriver {
+export function createErasureDriver(options: ErasureDriverOptions): ErasureStorageDriver {
   return new ErasureDriver(options);
 }
 
-class ErasureDriver implements StorageDriver {
+/** The erasure driver: a storage driver that can also rebuild the shards its providers lost. */
+export interface ErasureStorageDriver extends StorageDriver {
+  /**
+   * Checks every shard of the value under `key` and rebuilds, on their providers, the shards that are
+   * missing, damaged or left from another put, from k intact ones (see `repairShards`). A dry run only
+   * reports them. Writes to one key are serialised with this instance's puts and deletes.
+   * @throws IntegrityError / UnavailableError when fewer than k shards are intact; AbortedError.
+   */
+  repair(kind: DataKind, key: string, options?: RepairOptions): Promise<ShardRepairReport>;
+}
+
+export interface RepairOptions extends OperationOptions {
+  /** Report what would be rebuilt, write nothing. */
+  dryRun?: boolean;
+}
+
+class ErasureDriver implements ErasureStorageDriver {
   readonly name: string;
   readonly capabilities: DriverCapabilities;
   private readonly drivers: readonly StorageDriver[];
@@ -170,6 +187,25 @@ class ErasureDriver implements StorageDriver {
   }
   deleteMutable(dataId: string, options?: DeleteOptions): Promise<void> {
     return this.delete('mutable', dataId, options);
+  }
+
+  async repair(kind: DataKind, key: string, options: RepairOptions = {}): Promise<ShardRepairReport> {
+    this.checkRequest(kind, key, options.signal);
+    return this.locks.run(`${kind}:${key}`, () =>
+      repairShards(
+        {
+          name: this.name,
+          dataShards: this.dataShards,
+          drivers: this.drivers,
+          labels: this.labels,
+          coderFor: (k, m) => this.coderFor(k, m),
+          kind,
+          key,
+          signal: options.signal,
+        },
+        options,
+      ),
+    );
   }
 
   private checkRequest(kind: DataKind, key: string, signal: AbortSignal | undefined): void {
