@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatumHealth } from '@blockstack-storage/core';
 import { encodeDataId } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyVersions as copyVersionsOf, runChild, seeded } from './support/kill-runs.js';
 import { openReplicas } from './support/replicas.js';
 
 // Issue 15: `sync` killed with -9 at random points, over and over, with fresh divergence seeded before
@@ -19,59 +18,11 @@ let roots: string[] = [];
 let machine = '';
 let history = ''; // a copy of replica-0 taken mid-way: the source of stale copies
 
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function seeded(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function runSync(killAfterMs: number | undefined): Promise<'done' | 'killed'> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runner, machine, roots.join(',')], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => {
-      out += t;
-    });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => {
-      err += t;
-    });
-    const timer =
-      killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') return resolve('killed');
-      if (code !== 0 || !out.includes('done')) return reject(new Error(`sync exited with ${code}: ${err}`));
-      resolve('done');
-    });
-  });
+  return runChild(runner, [machine, roots.join(',')], killAfterMs);
 }
 
-/** `replica → id → version` (0: missing), from a read-only verify. */
-async function copyVersions(): Promise<{ versions: Map<string, number>; report: DatumHealth[] }> {
-  const client = await openReplicas('writer.id', roots, machine);
-  const versions = new Map<string, number>();
-  const report: DatumHealth[] = [];
-  for await (const datum of client.verify()) {
-    report.push(datum);
-    for (const copy of datum.copies) {
-      // An invalid copy would be a torn write: the disk driver renames whole files, so there is none.
-      expect(copy.state, `${copy.driver} ${datum.dataId}`).not.toBe('invalid');
-      versions.set(`${copy.driver} ${datum.dataId}`, copy.version ?? 0);
-    }
-  }
-  await client.close();
-  return { versions, report };
-}
+const copyVersions = () => copyVersionsOf('writer.id', roots, machine);
 
 async function seedDivergence(random: () => number): Promise<void> {
   // replica-0 is never a victim: it keeps the newest of everything, so "nothing lost" can be checked.

@@ -4,8 +4,11 @@
 import { openStorage } from '@blockstack-storage/core';
 import { createDiskDriver } from '../../dist/index.js';
 
-/** @param {string} metadataDir @param {string} rootsText comma-separated replica roots */
-export function openReplicaStorage(metadataDir, rootsText) {
+/**
+ * @param {string} metadataDir @param {string} rootsText comma-separated replica roots
+ * @param {number} [requiredCount] how many of the first replicas are required-write (default: all)
+ */
+export function openReplicaStorage(metadataDir, rootsText, requiredCount) {
   const drivers = rootsText.split(',').map((root, i) => ({
     ...createDiskDriver({ root, publicUrl: `http://127.0.0.1:${6300 + i}` }),
     name: `replica-${i}`,
@@ -14,7 +17,7 @@ export function openReplicaStorage(metadataDir, rootsText) {
     name: 'writer.id',
     config: {
       storageDrivers: drivers.map((d) => d.name),
-      requiredWrite: drivers.map((d) => d.name),
+      requiredWrite: drivers.slice(0, requiredCount ?? drivers.length).map((d) => d.name),
       metadataDir,
     },
     drivers,
