@@ -3,6 +3,7 @@ import { doctorCommand } from './doctor.js';
 import { driversCommand } from './drivers.js';
 import { getCommand } from './get.js';
 import { hubCommand } from './hub.js';
+import { import2017Command } from './import-2017.js';
 import { initCommand } from './init.js';
 import { lsCommand } from './ls.js';
 import { migrateCommand } from './migrate.js';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   verifyCommand,
   syncCommand,
   migrateCommand,
+  import2017Command,
   zonefileCommand,
   driversCommand,
   doctorCommand,
