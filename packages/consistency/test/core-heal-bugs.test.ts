@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type PutOptions, type StorageDriver, signMutableEnvelope } from '@blockstack-storage/core';
+import { createDiskDriver } from '@blockstack-storage/driver-disk';
+import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStorageCluster, type StorageCluster } from '../src/index.js';
+
+// Found by healing-under-writers with the writers on two machines (issue 15): `sync` replaced the
+// acknowledged copy of a version on the required-write driver with a losing writer's copy of the same
+// version from a mirror. `repairMutable` (core/src/client/replicas.ts) judges the copies once, then
+// writes conditionally; when the conditional write fails because the winner's put landed meanwhile,
+// `writeCopy` reads the driver again and asks `verdictOf`, which calls any copy of the same version
+// with other bytes a fork to replace, without asking whether it is on a required-write driver (the
+// preference `newer` applies only to the copies judged first). So it writes the loser's bytes over the
+// winner's. The same path serves read-repair. Fails until core fixes it; then turn `it.fails` into `it`.
+const enc = (text: string) => new TextEncoder().encode(text);
+const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+let work = '';
+let cluster: StorageCluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+  await rm(work, { recursive: true, force: true });
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/** A driver whose next put waits for `hold` (once, when armed), after telling `arrived`. */
+function holdingPuts(inner: StorageDriver) {
+  let armed: { arrived: () => void; hold: Promise<void>; landed: () => void } | undefined;
+  const driver: StorageDriver = Object.create(inner);
+  driver.putMutable = async (key: string, body, opts?: PutOptions) => {
+    const gate = armed;
+    armed = undefined;
+    if (gate === undefined) return inner.putMutable(key, body, opts);
+    gate.arrived();
+    await gate.hold;
+    try {
+      return await inner.putMutable(key, body, opts);
+    } finally {
+      gate.landed();
+    }
+  };
+  return {
+    driver,
+    /** Holds the next put until `hold` resolves. */
+    arm(hold: Promise<void>) {
+      const arrived = deferred();
+      const landed = deferred();
+      armed = { arrived: arrived.resolve, hold, landed: landed.resolve };
+      return { arrived: arrived.promise, landed: landed.promise };
+    },
+  };
+}
+
+describe('sync beside a racing writer', () => {
+  it.fails('never writes a losing writer’s copy over the acknowledged copy of that version', async () => {
+    work = await mkdtemp(join(tmpdir(), 'bss-heal-bugs-'));
+    const disk = holdingPuts(
+      createDiskDriver({ root: join(work, 'disk'), unsafeNoFsync: true, createRoot: true }),
+    );
+    const mirror = { ...createSkeletonDriver(), name: 'mirror' };
+    cluster = await openStorageCluster({
+      drivers: [disk.driver, mirror],
+      requiredWrite: ['disk'],
+      local: ['mirror'],
+      capabilityOverrides: { disk: { visibility: 'public' } },
+      clients: 1,
+      workDir: join(work, 'clients'),
+      policy: { retries: 0 },
+    });
+    const [writer] = cluster.clients;
+    const syncer = await cluster.openStorageClient(join(work, 'syncer'));
+    try {
+      await writer!.put('k', enc('first')); // v1 on both drivers
+
+      // The writer's v2: it has read both copies (v1) and its conditional write to the disk is held.
+      const releaseWriter = deferred();
+      const writerOnDisk = disk.arm(releaseWriter.promise);
+      const put = writer!.put('k', enc('winner'));
+      await writerOnDisk.arrived;
+      // Meanwhile a losing writer's v2 reached the mirror (its conditional write to the disk will lose).
+      const loser = signMutableEnvelope(
+        {
+          fqDataId: `${cluster.name}:k`,
+          data: enc('loser'),
+          version: 2,
+          timestamp: Math.floor(Date.now() / 1000),
+        },
+        cluster.keyPair.privateKey,
+      );
+      await mirror.putMutable('k', loser);
+
+      // A sync judges the disk's v1 stale and the mirror's v2 newest; its write to the disk waits until
+      // the writer's v2 has landed there, so it is refused and sync reads the disk again.
+      const syncOnDisk = disk.arm(writerOnDisk.landed);
+      const syncing = (async () => {
+        for await (const _ of syncer.sync()) void _;
+      })();
+      await syncOnDisk.arrived;
+      releaseWriter.resolve();
+      expect((await put).version).toBe(2); // acknowledged: the required driver took it
+      await syncing;
+
+      const reader = await cluster.openClient('reader', join(work, 'reader'));
+      const read = await reader.get('k');
+      await reader.close?.();
+      expect({ version: read?.version, value: read && dec(read.data) }).toEqual({
+        version: 2,
+        value: 'winner',
+      });
+    } finally {
+      await syncer.close();
+    }
+  });
+});
