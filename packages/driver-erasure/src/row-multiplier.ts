@@ -11,7 +11,7 @@ export interface RowMultiplier {
   readonly name: string;
   /**
    * Overwrites every output (all of one length) with its row of `rows` times `inputs`;
-   * `rows[r].length === inputs.length` and every input is at least as long as the outputs.
+   * `rows[r].length === inputs.length`; an input shorter than the outputs counts as zeros past its end.
    */
   multiply(rows: readonly Uint8Array[], inputs: readonly Uint8Array[], outputs: readonly Uint8Array[]): void;
 }

@@ -125,6 +125,20 @@ describe('coder implementations', () => {
     }
   });
 
+  it('an input shorter than the outputs counts as zeros past its end, in every implementation', () => {
+    const rows = [Uint8Array.of(3, 7), Uint8Array.of(1, 0x8e)];
+    const inputs = [...randomShards(1, 200, 5), ...randomShards(1, 77, 6)];
+    const expected = [new Uint8Array(200), new Uint8Array(200)];
+    typescriptRowMultiplier.multiply(rows, inputs, expected);
+    for (const wasm of [wasmSimd!, wasmRelaxed!]) {
+      // Stale bytes in WebAssembly memory from a call before must not leak into the short input's tail.
+      wasm.multiply(rows, randomShards(2, 200, 7), [new Uint8Array(200), new Uint8Array(200)]);
+      const outputs = [new Uint8Array(200), new Uint8Array(200)];
+      wasm.multiply(rows, inputs, outputs);
+      expect(sha256(outputs), wasm.name).toBe(sha256(expected));
+    }
+  });
+
   it('falls back to the TypeScript coder where WebAssembly is missing', async () => {
     vi.resetModules();
     vi.stubGlobal('WebAssembly', undefined);

@@ -97,8 +97,13 @@ class WasmRowMultiplier implements RowMultiplier {
     heap.set(tables, 0);
     for (let offset = 0; offset < length; offset += block) {
       const bytes = Math.min(block, length - offset);
-      for (let j = 0; j < inCount; j++)
-        heap.set(inputs[j]!.subarray(offset, offset + bytes), inBase + j * block);
+      for (let j = 0; j < inCount; j++) {
+        const piece = inputs[j]!.subarray(offset, offset + bytes);
+        const at = inBase + j * block;
+        heap.set(piece, at);
+        // An input shorter than the outputs counts as zeros past its end, as in the TypeScript coder.
+        if (piece.byteLength < bytes) heap.fill(0, at + piece.byteLength, at + bytes);
+      }
       // The padding past `bytes` holds stale input: its products land past `bytes` and are not copied out.
       this.kernel.multiply(0, inBase, block, inCount, outBase, block, outCount, roundUp(bytes, STEP));
       for (let r = 0; r < outCount; r++) {
