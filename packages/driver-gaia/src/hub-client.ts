@@ -2,6 +2,9 @@ import { AbortedError, ConfigurationError, UnavailableError } from '@blockstack-
 import { discard, hubResponseError } from './hub-errors.js';
 import type { TokenSigner } from './token.js';
 
+/** How long the shared `/hub_info` read may take before it fails (and the next call tries again). */
+const HUB_INFO_TIMEOUT_MS = 30_000;
+
 /** What a hub says about itself at `GET /hub_info`. */
 export interface HubInfo {
   challengeText: string;
@@ -36,17 +39,21 @@ export class HubClient {
     private readonly tokenLifetimeSeconds: number,
   ) {}
 
-  /** The hub's info, read once (again after `refresh`). */
+  /**
+   * The hub's info, read once (again after `refresh`). The read is shared by every caller, so it does
+   * not follow one caller's signal (that caller's abort would fail the others): it has its own time
+   * limit, and each caller stops waiting when its own signal fires.
+   */
   connect(signal?: AbortSignal): Promise<HubInfo> {
     if (!this.info) {
-      const reading = this.readHubInfo(signal);
+      const reading = this.readHubInfo(AbortSignal.timeout(HUB_INFO_TIMEOUT_MS));
       this.info = reading;
       // A failed read is not remembered: the next call tries again.
       reading.catch(() => {
         if (this.info === reading) this.info = undefined;
       });
     }
-    return this.info;
+    return untilAborted(this.info, signal, this.driver);
   }
 
   /** Forgets the info and token, then reads `/hub_info` again. */
@@ -104,10 +111,14 @@ export class HubClient {
     return this.token.authorization;
   }
 
-  private async readHubInfo(signal?: AbortSignal): Promise<HubInfo> {
+  private async readHubInfo(signal: AbortSignal): Promise<HubInfo> {
     const url = `${this.hubUrl}/hub_info`;
-    const request = { operation: 'hub_info', signal };
-    const response = await this.fetch(url, {}, request);
+    let response: Response;
+    try {
+      response = await fetch(url, { signal });
+    } catch (error) {
+      throw new UnavailableError(`Could not read ${url}`, { driver: this.driver, cause: error });
+    }
     if (!response.ok)
       throw await hubResponseError(response, { driver: this.driver, operation: 'hub_info', url });
     let body: Record<string, unknown>;
@@ -147,4 +158,25 @@ export class HubClient {
       hint: 'Check hub_url: it is the URL apps connect to (e.g. https://hub.blockstack.org), without a path.',
     });
   }
+}
+
+/** `promise`, or an `AbortedError` as soon as `signal` fires (the promise itself carries on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, driver: string): Promise<T> {
+  if (!signal) return promise;
+  const aborted = () => new AbortedError('Operation aborted', { driver, cause: signal.reason });
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

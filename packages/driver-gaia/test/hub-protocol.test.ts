@@ -119,6 +119,26 @@ describe('the Gaia wire protocol', () => {
   });
 });
 
+describe('connecting', () => {
+  it("one caller's abort while /hub_info is read does not fail the others waiting for it", async () => {
+    const privateKey = makePrivateKey();
+    await (await openDriver({ privateKey })).putMutable('shared-connect', text('value'));
+    const driver = createGaiaDriver({ hubUrl: hub.url, privateKey });
+    const release = hub.holdHubInfo();
+    const controller = new AbortController();
+    const aborted = driver
+      .getMutable('shared-connect', { signal: controller.signal })
+      .catch((e: unknown) => e);
+    const patient = driver.getMutable('shared-connect');
+    while (hub.held === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort(new Error('the first caller gave up'));
+    expect(isStorageError(await aborted, ErrorCode.Aborted)).toBe(true);
+    release();
+    const found = await patient;
+    expect(new TextDecoder().decode(await readBody(found!.body))).toBe('value');
+  });
+});
+
 describe('tokens', () => {
   it('after a revoke-all, a 401 gets a fresh token once and the store goes through', async () => {
     const privateKey = makePrivateKey();

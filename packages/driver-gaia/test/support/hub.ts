@@ -23,6 +23,9 @@ export interface TestHub {
   disk: StorageDriver;
   /** Every request answered, in order (for tests that check what the driver sent). */
   exchanges: HubExchange[];
+  /** Holds every `/hub_info` request until the returned function is called; `held` counts those waiting. */
+  holdHubInfo(): () => void;
+  held: number;
   /** Serves a new handler (e.g. another upload limit) over the same disk, on the same port. */
   reconfigure(options: Partial<GaiaHubOptions>): void;
   stop(): Promise<void>;
@@ -40,7 +43,8 @@ export async function startTestHub(options: Partial<GaiaHubOptions> = {}): Promi
   const handlerFor = (extra: Partial<GaiaHubOptions>) =>
     createGaiaHubHandler({ drivers: [disk], requiredWrite: ['disk'], readUrlPrefix: readUrl, ...extra });
   let handler = handlerFor(options);
-  server.on('request', (request, response) => {
+  let gate: Promise<void> | undefined;
+  server.on('request', async (request, response) => {
     response.on('finish', () =>
       exchanges.push({
         method: request.method ?? 'GET',
@@ -49,13 +53,29 @@ export async function startTestHub(options: Partial<GaiaHubOptions> = {}): Promi
         authorization: request.headers.authorization,
       }),
     );
+    if (gate && request.url === '/hub_info') {
+      test.held++;
+      await gate;
+      test.held--;
+    }
     handler(request, response);
   });
-  return {
+  const test: TestHub = {
     url,
     readUrl,
     disk,
     exchanges,
+    held: 0,
+    holdHubInfo() {
+      let release = () => {};
+      gate = new Promise<void>((resolve) => {
+        release = () => {
+          gate = undefined;
+          resolve();
+        };
+      });
+      return release;
+    },
     reconfigure(extra) {
       handler = handlerFor({ ...options, ...extra });
     },
@@ -66,6 +86,7 @@ export async function startTestHub(options: Partial<GaiaHubOptions> = {}): Promi
       await rm(root, { recursive: true, force: true });
     },
   };
+  return test;
 }
 
 /** A fresh app private key in hex (what an app gets from the user's identity). */
