@@ -147,6 +147,28 @@ export interface StorageDriver {
   handlesUrl?(url: string): boolean;
   /** Fetches a URL this driver claimed with `handlesUrl`. @returns the value, or `null` if absent. */
   getUrl?(url: string, options?: GetOptions): Promise<StoredObject | null>;
+
+  /**
+   * For drivers that keep redundancy of their own (e.g. the erasure driver's shards on several
+   * providers): checks every part of the value under `key` and rebuilds, without changing the value,
+   * the parts that are missing or damaged. A copy that reads back whole may still have lost parts, so
+   * `StorageClient.sync` calls this for every copy it found current. A dry run only reports.
+   * @throws what a get would throw when the value cannot be rebuilt.
+   */
+  repair?(kind: DataKind, key: string, options?: DriverRepairOptions): Promise<DriverRepairReport>;
+}
+
+export interface DriverRepairOptions extends OperationOptions {
+  /** Report what would be rebuilt; write nothing. */
+  dryRun?: boolean;
+}
+
+/** What `StorageDriver.repair` found and did. */
+export interface DriverRepairReport {
+  /** The parts rebuilt (or that would be, on a dry run), e.g. `disk-a[0]` for a shard. Empty when whole. */
+  rebuilt: readonly string[];
+  /** Parts that are missing or damaged but could not be rebuilt now (their provider failed), with why. */
+  failed: readonly { driver: string; error: Error }[];
 }
 
 /** A function that makes a driver from its config section (the `[disk]` / `[s3]` section's keys). */

@@ -35,6 +35,7 @@ describe('the erasure driver module', () => {
     );
     const [store] = opened.drivers;
     expect(store!.name).toBe('store');
+    expect(typeof store!.repair).toBe('function'); // kept under the section's name
     const value = new TextEncoder().encode('x'.repeat(5000));
     await store!.putMutable('profile', value);
     for (let i = 0; i < 3; i++)

@@ -1,6 +1,6 @@
 import { bytesEqual } from '../body.js';
 import { sha256Hex } from '../crypto/hash.js';
-import type { StorageDriver } from '../driver.js';
+import type { DataKind, StorageDriver } from '../driver.js';
 import { asStorageError, type StorageError } from '../errors.js';
 import type { ReplicationCoordinator } from '../replication/index.js';
 import type { VersionCache } from '../version-cache/index.js';
@@ -179,6 +179,7 @@ export async function repairMutable(
       }
     }),
   );
+  await repairWithinDrivers(coordinator.drivers, 'mutable', target.dataId, repair, options);
   return repair;
 }
 
@@ -247,7 +248,44 @@ export async function repairImmutable(
       }
     }),
   );
+  await repairWithinDrivers(coordinator.drivers, 'immutable', record.hash, repair, options);
   return repair;
+}
+
+/**
+ * Lets every driver that keeps redundancy of its own (`StorageDriver.repair`, e.g. erasure shards)
+ * rebuild the parts it lost, for each copy judged current: such a copy reads back whole, so nothing
+ * was written to it, yet a provider behind it may have lost its part. A driver that rebuilt something
+ * is counted in `repaired`; one that could not, in `failed`.
+ */
+async function repairWithinDrivers(
+  drivers: readonly StorageDriver[],
+  kind: DataKind,
+  key: string,
+  repair: DatumRepair,
+  options: { dryRun?: boolean; signal?: AbortSignal },
+): Promise<void> {
+  await Promise.all(
+    drivers.map(async (driver, index) => {
+      if (!driver.repair || repair.copies[index]?.state !== 'current') return;
+      try {
+        const report = await driver.repair(kind, key, { dryRun: options.dryRun, signal: options.signal });
+        if (report.rebuilt.length > 0) repair.repaired.push(driver.name);
+        const failed = report.failed[0];
+        if (failed !== undefined) {
+          repair.failed.push({
+            driver: driver.name,
+            error: asStorageError(failed.error, { driver: driver.name, key: repair.dataId }),
+          });
+        }
+      } catch (error) {
+        repair.failed.push({
+          driver: driver.name,
+          error: asStorageError(error, { driver: driver.name, key: repair.dataId }),
+        });
+      }
+    }),
+  );
 }
 
 function sameBytes(a: HeldCopy, b: HeldCopy): boolean {

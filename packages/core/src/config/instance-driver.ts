@@ -52,6 +52,7 @@ export function withInstanceName(driver: StorageDriver, instance: string): Stora
   }
   if (driver.handlesUrl) wrapped.handlesUrl = driver.handlesUrl.bind(driver);
   if (driver.getUrl) wrapped.getUrl = found(driver.getUrl.bind(driver));
+  if (driver.repair) wrapped.repair = call(driver.repair.bind(driver));
   return wrapped;
 }
 

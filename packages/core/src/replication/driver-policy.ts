@@ -220,6 +220,8 @@ export function withDriverPolicy(
   if (driver.mutableUrl) wrapped.mutableUrl = driver.mutableUrl.bind(driver);
   if (driver.listMutable) wrapped.listMutable = driver.listMutable.bind(driver);
   if (driver.listImmutable) wrapped.listImmutable = driver.listImmutable.bind(driver);
+  // Like a listing, a repair reads a whole value (twice) and may rewrite parts: no per-attempt limit.
+  if (driver.repair) wrapped.repair = driver.repair.bind(driver);
   if (driver.handlesUrl && driver.getUrl) {
     wrapped.handlesUrl = driver.handlesUrl.bind(driver);
     wrapped.getUrl = get(driver.getUrl.bind(driver));
