@@ -221,4 +221,20 @@ describe("the hub's upload limit", () => {
       hub.reconfigure({});
     }
   });
+
+  it('a streamed store the hub cuts off with 413 is a TooLargeError too, and stores nothing', async () => {
+    const driver = await openDriver();
+    hub.reconfigure({ maxFileUploadSizeMegabytes: 1 });
+    try {
+      async function* quarterMegabytes() {
+        for (let i = 0; i < 8; i++) yield new Uint8Array(256 * 1024).fill(i);
+      }
+      const refused = await driver.putMutable('streamed-big', quarterMegabytes()).catch((e: unknown) => e);
+      expect(isStorageError(refused, ErrorCode.TooLarge)).toBe(true);
+      expect((refused as Error).message).toContain('at most 1 megabytes');
+      expect(await driver.getMutable('streamed-big')).toBeNull();
+    } finally {
+      hub.reconfigure({});
+    }
+  });
 });
