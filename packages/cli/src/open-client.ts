@@ -61,12 +61,18 @@ export async function openClient(
 async function configuredDriverModules(config: ClientConfig): Promise<DriverModule[]> {
   const loader = createCliDriverLoader();
   const modules: DriverModule[] = [];
-  for (const entry of config.storageDrivers) {
+  // Sections outside storage_drivers too: a meta driver (e.g. erasure) may wrap them. One that cannot be
+  // loaded is skipped here; if a meta driver wraps it, opening it reports the unknown driver.
+  for (const entry of Object.keys(config.instanceDrivers)) {
     const name = config.instanceDrivers[entry] ?? entry;
     if (modules.some((module) => module.name === name)) continue;
-    const loaded = await loader.load(name, entry);
+    const listed = config.storageDrivers.includes(entry);
+    const loaded = await loader.load(name, entry).catch((error: unknown) => {
+      if (listed) throw error;
+      return undefined;
+    });
     // Always a module: the CLI registers only modules, and a package's default export is checked.
-    if ('create' in loaded) modules.push(loaded);
+    if (loaded !== undefined && 'create' in loaded) modules.push(loaded);
   }
   return modules;
 }
