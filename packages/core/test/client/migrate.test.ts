@@ -58,8 +58,9 @@ const stateOn = (report: readonly DatumHealth[], driver: string) =>
 
 describe('migrate', () => {
   it('copies everything to the new driver, verifies it, then lists and publishes it; a rerun does nothing', async () => {
-    const { a, x, open, zone, image } = await setup();
-    const client = await open([a, memory('b'), x]);
+    const { a, b, x, open, zone, image } = await setup();
+    b.store.delete(`mutable/${encodeDataId('notes')}`); // the optional driver lost a copy
+    const client = await open([a, b, x]);
     const changes: StorageDriversChange[] = [];
     const report = await client.migrate({ to: 'x', updateConfig: async (c) => changes.push(c) });
     expect(report.complete, show(report)).toBe(true);
@@ -70,6 +71,8 @@ describe('migrate', () => {
       expect(Buffer.compare(x.store.get(key)!, a.store.get(key)!)).toBe(0);
     }
     expect(str(x.store.get(`immutable/${image.hash}`)!)).toBe('pixels');
+    // Only the new driver is written to (`sync` heals the others).
+    expect(b.store.has(`mutable/${encodeDataId('notes')}`)).toBe(false);
     expect(stateOn(await all(client.verify()), 'x')).toEqual({
       notes: 'current',
       gone: 'current',
