@@ -32,7 +32,7 @@ export const ExitCode = {
   Refused: 11,
   /** `doctor` found at least one failing driver. */
   DoctorFailed: 12,
-  /** `verify` found a copy that is not current, or `sync` could not heal every copy. */
+  /** `verify` found a copy that is not current, `sync` could not heal every copy, or `migrate` is not complete. */
   Unhealthy: 13,
   /** Interrupted (Ctrl-C) or aborted. */
   Interrupted: 130,

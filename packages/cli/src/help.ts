@@ -89,7 +89,7 @@ const EXIT_CODE_MEANINGS: Readonly<Record<keyof typeof ExitCode, string>> = {
   Conflict: 'already exists (use --force) or a concurrent writer won',
   Refused: 'invalid id, value too large, or operation not supported by the drivers',
   DoctorFailed: 'doctor found a failing driver',
-  Unhealthy: 'verify found a copy that is not current, or sync could not heal every copy',
+  Unhealthy: 'verify found a copy not current, sync could not heal every copy, or migrate is not complete',
   Interrupted: 'interrupted',
 };
 
