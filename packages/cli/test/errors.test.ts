@@ -41,7 +41,7 @@ describe('command line', () => {
     const unknown = await runCli(home, ['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe(
-      'blockstack-storage: Unknown command "frobnicate"; commands: init, put, get, rm, ls, stat, verify, sync, zonefile, drivers, doctor, serve, hub\nhint: See "blockstack-storage --help".\n',
+      'blockstack-storage: Unknown command "frobnicate"; commands: init, put, get, rm, ls, stat, verify, sync, migrate, import-2017, zonefile, drivers, doctor, serve, hub\nhint: See "blockstack-storage --help".\n',
     );
     const option = await runCli(home, ['get', 'x', '--bogus']);
     expect(option.code).toBe(2);
