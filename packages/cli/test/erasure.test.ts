@@ -46,6 +46,22 @@ function range(): number[] {
 }
 
 describe('an erasure section in client.ini', () => {
+  it('drivers and doctor build it with its shard sections', async () => {
+    const drivers = await runCli(home, ['drivers', '--json']);
+    expect(drivers.code, drivers.stderr).toBe(0);
+    const listed = json<{
+      drivers: { name: string; error?: unknown; capabilities?: { visibility: string } }[];
+    }>(drivers).drivers.find((d) => d.name === 'erasure');
+    expect(listed?.error).toBeUndefined();
+    expect(listed?.capabilities?.visibility).toBe('public'); // every shard section has a public_url
+    const doctor = await runCli(home, ['doctor', '--json']);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(json<{ ok: boolean; drivers: { driver: string }[] }>(doctor)).toMatchObject({
+      ok: true,
+      drivers: [{ driver: 'erasure' }],
+    });
+  });
+
   it('puts and gets through six disk sections, one shard on each', async () => {
     const note = join(home, 'note.txt');
     await writeFile(note, 'erasure-coded '.repeat(1000));

@@ -3,6 +3,7 @@ import {
   asStorageError,
   type ClientConfig,
   IntegrityError,
+  openConfigSection,
   readBody,
   UnavailableError,
   withDriverPolicy,
@@ -101,11 +102,8 @@ async function checkDriver(
   };
   const driverName = config.instanceDrivers[name] ?? name;
   const raw = await run('open', async () => {
-    const driver = await createCliDriverLoader().create(driverName, config.driverSections[name] ?? {}, {
-      env: context.env,
-      configPath: config.path,
-      instance: name,
-    });
+    // Through the core's section opener, so a meta driver (erasure) can open the sections it wraps.
+    const driver = await openConfigSection(config, createCliDriverLoader(), name, { env: context.env });
     await driver.init?.({ signal });
     return driver;
   });

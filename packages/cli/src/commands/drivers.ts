@@ -3,6 +3,7 @@ import {
   checkMutableWriteRule,
   type DriverCapabilities,
   isStorageError,
+  openConfigSection,
 } from '@blockstack-storage/core';
 import { createCliDriverLoader, installedDrivers } from '../cli-driver-loader.js';
 import type { Command } from '../command.js';
@@ -60,11 +61,8 @@ export const driversCommand: Command = {
         settings: shownSettings(config, name),
       };
       try {
-        const driver = await loader.create(driverName, config.driverSections[name] ?? {}, {
-          env: context.env,
-          configPath: config.path,
-          instance: name,
-        });
+        // Through the core's section opener, so a meta driver (erasure) can open the sections it wraps.
+        const driver = await openConfigSection(config, loader, name, { env: context.env });
         row.capabilities = driver.capabilities;
         row.installed = true;
         if (driver.capabilities.visibility === 'local') {

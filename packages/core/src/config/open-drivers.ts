@@ -67,3 +67,18 @@ export async function openConfiguredDrivers(
     throw error;
   }
 }
+
+/**
+ * Builds (without `init`) the driver of one section of `config`, e.g. for a command that checks each
+ * configured driver on its own. Its factory gets `openSection` as in `openConfiguredDrivers`, so a meta
+ * driver (erasure over several sections) builds too; closing it closes what it wrapped.
+ * @throws ConfigurationError; what the driver's factory throws.
+ */
+export function openConfigSection(
+  config: ClientConfig,
+  loader: DriverLoader,
+  section: string,
+  context: Pick<DriverFactoryContext, 'env' | 'deriveKey'> = {},
+): Promise<StorageDriver> {
+  return sectionOpener(config, loader, { ...context, configPath: config.path }).open(section, []);
+}
