@@ -45,13 +45,23 @@ export class DriverProgressBoard implements TransferObserver {
 
   /** Whether anything will ever be drawn. */
   readonly enabled: boolean;
+  private muted = false;
+
+  /**
+   * Shows no further transfers. For a value streamed in chunks: each chunk is its own transfer on each
+   * driver, so the command's single bar (bytes read or written) shows the value's progress instead.
+   */
+  mute(): void {
+    this.muted = true;
+  }
 
   /**
    * Adds a line for `driver` moving `total` bytes (`undefined` when unknown).
    * @returns the transfer to count on, or `undefined` when this one is not shown (board off, or small).
    */
   track(driver: string, verb: 'put' | 'get', total: number | undefined): DriverTransfer | undefined {
-    if (!this.enabled || (total !== undefined && total <= PROGRESS_THRESHOLD_BYTES)) return undefined;
+    if (!this.enabled || this.muted || (total !== undefined && total <= PROGRESS_THRESHOLD_BYTES))
+      return undefined;
     const row: Row = {
       label: `${driver} ${verb}`,
       transferred: 0,

@@ -10,6 +10,41 @@ import {
 import type { Progress } from './progress.js';
 import { MIB } from './put-limits.js';
 
+/** The input of a put, streamed: read as the client consumes it. */
+export interface InputStream {
+  /** The bytes in pieces of up to 1 MiB; consume once. Counts on the progress bar as it is read. */
+  body: AsyncIterable<Uint8Array>;
+  /** The file's size when reading a regular file (a pipe's is unknown). */
+  size?: number;
+  /** Bytes read so far. */
+  readonly bytesRead: number;
+}
+
+/**
+ * Opens a file, or stdin for `-` / no file, as a stream for a put: memory stays at a piece or two
+ * whatever the input's size. The file is opened now (so a bad path fails before the client opens);
+ * it is closed when the stream ends, fails, or is stopped.
+ * @throws ConfigurationError when the file cannot be opened.
+ */
+export async function openInput(
+  file: string | undefined,
+  stdin: NodeJS.ReadableStream,
+  makeProgress: (total: number | undefined) => Progress,
+  signal: AbortSignal,
+): Promise<InputStream> {
+  if (file === undefined || file === '-') return counted(stdin, makeProgress(undefined), signal);
+  const handle = await openFile(file);
+  let size: number;
+  try {
+    size = (await handle.stat()).size;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const stream = handle.createReadStream({ highWaterMark: MIB, autoClose: true });
+  return counted(stream, makeProgress(size), signal, size);
+}
+
 /** Reads a whole file, or stdin for `-` / no file, counting bytes on `progress`. Binary-safe. */
 export async function readInput(
   file: string | undefined,
@@ -18,10 +53,29 @@ export async function readInput(
   signal: AbortSignal,
   maxBytes: number,
 ): Promise<Uint8Array> {
-  if (file === undefined || file === '-') return readStream(stdin, makeProgress(undefined), signal, maxBytes);
-  let handle: Awaited<ReturnType<typeof open>>;
+  if (file !== undefined && file !== '-') {
+    const handle = await openFile(file);
+    try {
+      // Refused before reading a byte: a 10 GiB file should not be read only to be rejected.
+      if ((await handle.stat()).size > maxBytes) throw tooLarge(file, maxBytes);
+    } finally {
+      await handle.close();
+    }
+  }
+  const input = await openInput(file, stdin, makeProgress, signal);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of input.body) {
+    chunks.push(chunk);
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge(file === undefined || file === '-' ? 'stdin' : file, maxBytes);
+  }
+  return concatBytes(chunks, total);
+}
+
+async function openFile(file: string) {
   try {
-    handle = await open(file, 'r');
+    return await open(file, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigurationError(`Cannot read ${file} (${code})`, {
@@ -29,53 +83,48 @@ export async function readInput(
       hint: code === 'ENOENT' ? 'Check the path, or pass - to read stdin.' : 'Check the file permissions.',
     });
   }
-  try {
-    const size = (await handle.stat()).size;
-    // Refused before reading a byte: a 10 GiB file should not be read only to be rejected.
-    if (size > maxBytes) throw tooLarge(file, maxBytes);
-    return await readStream(
-      handle.createReadStream({ highWaterMark: 1024 * 1024, autoClose: false }),
-      makeProgress(size),
-      signal,
-      maxBytes,
-    );
-  } finally {
-    await handle.close();
-  }
 }
 
-async function readStream(
+function counted(
   stream: NodeJS.ReadableStream,
   progress: Progress,
   signal: AbortSignal,
-  maxBytes: number,
-): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  // Ctrl-C while waiting on a slow pipe must not hang until the writer closes it.
-  const abort = () => (stream as Readable).destroy(new AbortedError('Interrupted while reading the input'));
-  signal.addEventListener('abort', abort, { once: true });
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer | string>) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      chunks.push(bytes);
-      total += bytes.byteLength;
-      if (total > maxBytes) throw tooLarge('stdin', maxBytes);
-      progress.advance(bytes.byteLength);
+  size?: number,
+): InputStream {
+  let bytesRead = 0;
+  async function* pieces(): AsyncIterable<Uint8Array> {
+    // Ctrl-C while waiting on a slow pipe must not hang until the writer closes it.
+    const abort = () => (stream as Readable).destroy(new AbortedError('Interrupted while reading the input'));
+    signal.addEventListener('abort', abort, { once: true });
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        bytesRead += bytes.byteLength;
+        progress.advance(bytes.byteLength);
+        yield bytes;
+      }
+      throwIfAborted(signal);
+    } finally {
+      signal.removeEventListener('abort', abort);
+      progress.done();
+      // A stream stopped early (the put failed) must still close its file.
+      (stream as Readable).destroy?.();
     }
-  } finally {
-    signal.removeEventListener('abort', abort);
-    progress.done();
   }
-  throwIfAborted(signal);
-  return concatBytes(chunks, total);
+  return {
+    body: pieces(),
+    ...(size === undefined ? {} : { size }),
+    get bytesRead() {
+      return bytesRead;
+    },
+  };
 }
 
 function tooLarge(what: string, maxBytes: number): TooLargeError {
   return new TooLargeError(
     `${what} is larger than ${maxBytes / MIB} MiB, the most this command puts at once`,
     {
-      hint: 'Store large files with --immutable (up to 512 MiB), or split them.',
+      hint: 'Store it as mutable data (without --immutable): mutable puts stream values of any size.',
     },
   );
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { truncate, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeHome, runCli } from './support/cli.js';
@@ -12,30 +12,54 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
+const immutableDir = () => join(home, '.blockstack', 'storage-disk', 'immutable');
+const mutableFile = (id: string) => join(home, '.blockstack', 'storage-disk', 'mutable', id);
+
 describe('large values', () => {
-  it('reads back an encrypted value whose signed envelope is over 64 MiB', async () => {
-    // 40 MiB grows to about 71 MiB encrypted and signed: over the core's default read limit.
-    const bytes = randomBytes(40 * 1024 * 1024);
+  // 40 MiB: over the 1 MiB chunk threshold, so it is stored chunked (4 MiB chunks + a manifest).
+  const bytes = randomBytes(40 * 1024 * 1024);
+
+  it('streams a put from a file and a get to stdout and to -o, stored in chunks', async () => {
     await writeFile(join(home, 'big.bin'), bytes);
-    expect((await runCli(home, ['put', 'big.bin', 'big.bin'])).code).toBe(0);
+    const put = await runCli(home, ['put', 'big.bin', 'big.bin', '--json']);
+    expect(put.code).toBe(0);
+    expect(json(put)).toMatchObject({ id: 'big.bin', size: bytes.byteLength, format: 'bsc1', version: 1 });
+    expect((await readFile(mutableFile('big.bin'))).subarray(0, 4).toString()).toBe('bsc1');
+    expect((await readdir(immutableDir())).length).toBe(10);
+
     const got = await runCli(home, ['get', 'big.bin']);
     expect(got.stderr).toBe('');
     expect(got.code).toBe(0);
     expect(got.stdout.equals(bytes)).toBe(true);
+
+    const out = join(home, 'copy.bin');
+    const toFile = await runCli(home, ['get', 'big.bin', '-o', out, '--json']);
+    expect(toFile.code).toBe(0);
+    expect(json(toFile)).toMatchObject({ kind: 'mutable', size: bytes.byteLength, version: 1, file: out });
+    expect((await readFile(out)).equals(bytes)).toBe(true);
   });
 
-  it('refuses a file over the mutable limit before reading it (exit 11)', async () => {
-    const sparse = join(home, 'sparse.bin');
-    await writeFile(sparse, '');
-    await truncate(sparse, 200 * 1024 * 1024); // sparse: no 200 MiB of disk or memory needed
-    const result = await runCli(home, ['put', 'sparse.bin', sparse, '--json']);
-    expect(result.code).toBe(11);
-    expect(JSON.parse(result.stderr).error).toMatchObject({
-      code: 'BSS_TOO_LARGE',
-      message: `${sparse} is larger than 128 MiB, the most this command puts at once`,
-    });
-    expect(json<{ mutable: unknown[] }>(await runCli(home, ['ls', '--mutable', '--json'])).mutable).toEqual([
-      { id: 'big.bin', drivers: ['disk'] },
-    ]);
+  it('streams a put from stdin', async () => {
+    const piped = bytes.subarray(0, 9 * 1024 * 1024 + 7);
+    const put = await runCli(home, ['put', 'piped.bin', '-', '--json'], { input: piped });
+    expect(put.code).toBe(0);
+    expect(json(put)).toMatchObject({ size: piped.byteLength, format: 'bsc1' });
+    expect((await runCli(home, ['get', 'piped.bin'])).stdout.equals(piped)).toBe(true);
+  });
+
+  it('a get -o of a value with a tampered chunk fails (exit 5) and leaves no file, not even a part', async () => {
+    const manifest = await readFile(mutableFile('big.bin'));
+    // The manifest lists the chunk hashes just before its 64-byte signature: damage the last chunk.
+    const lastHash = manifest.subarray(manifest.length - 64 - 32, manifest.length - 64).toString('hex');
+    const chunk = join(immutableDir(), lastHash);
+    const stored = await readFile(chunk);
+    stored[1000]! ^= 0x01;
+    await writeFile(chunk, stored);
+    const out = join(home, 'tampered.bin');
+    const got = await runCli(home, ['get', 'big.bin', '-o', out]);
+    expect(got.code).toBe(5);
+    expect(got.stderr).toContain('does not match its hash');
+    const left = await readdir(home);
+    expect(left.filter((name) => name.startsWith('tampered.bin'))).toEqual([]);
   });
 });

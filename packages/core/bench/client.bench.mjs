@@ -6,13 +6,10 @@
 // Not a test: it prints a table and asserts nothing. Figures: median of REPS timed reps of at least
 // MIN_MS each, after one warm-up rep. MB/s = 10^6 bytes of value per second (put+get counts once).
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-
-const REPS = Number(process.env.BENCH_REPS ?? 3);
-const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 500);
+import { join } from 'node:path';
+import { atomicWrite, benchDriver, MIN_MS, measure, REPS } from './support.mjs';
 
 let core;
 try {
@@ -23,8 +20,6 @@ try {
   process.exit(1);
 }
 const {
-  bodyChunks,
-  createKeyValueDriver,
   encryptECIESToBytes,
   loadDataKey,
   openStorage,
@@ -32,83 +27,6 @@ const {
   signMutableEnvelope,
   VersionCache,
 } = core;
-
-async function measure(run) {
-  const rates = [];
-  for (let rep = 0; rep <= REPS; rep++) {
-    let ops = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < MIN_MS) {
-      await run(ops);
-      ops++;
-      elapsed = performance.now() - start;
-    }
-    if (rep > 0) rates.push((ops * 1000) / elapsed);
-  }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)];
-}
-
-async function syncDir(dir) {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function atomicWrite(path, bytes) {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.write(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, path);
-  await syncDir(dirname(path));
-}
-
-/** A durable directory driver like the disk driver (core may not depend on driver-disk). */
-function benchDriver(name, root) {
-  const pathOf = (key) => join(root, ...key.split('/'));
-  return createKeyValueDriver({
-    name,
-    capabilities: {
-      mutable: true,
-      immutable: true,
-      visibility: 'public',
-      publicUrls: true,
-      list: false,
-      conditionalWrites: false,
-      readYourWrites: 'provider',
-    },
-    async put(key, body) {
-      const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
-      const chunks = [];
-      for await (const chunk of bodyChunks(body)) chunks.push(chunk);
-      await atomicWrite(path, Buffer.concat(chunks));
-      return { url: `http://${name}.bench.invalid/${key}` };
-    },
-    async get(key) {
-      try {
-        const info = await stat(pathOf(key));
-        return { body: createReadStream(pathOf(key)), size: info.size };
-      } catch (error) {
-        if (error.code === 'ENOENT') return null;
-        throw error;
-      }
-    },
-    async delete(key) {
-      await rm(pathOf(key), { force: true });
-    },
-    url: (key) => `http://${name}.bench.invalid/${key}`,
-  });
-}
 
 /**
  * The put path as it was before issue 11, for comparison in the same run: version = version cache + 1,

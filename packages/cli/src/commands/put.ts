@@ -4,8 +4,8 @@ import { outcomeLines, outcomesJson } from '../driver-outcomes.js';
 import { DriverProgressBoard } from '../driver-progress-board.js';
 import { openClient } from '../open-client.js';
 import { createProgress } from '../progress.js';
-import { MAX_IMMUTABLE_PUT_BYTES, MAX_MUTABLE_PUT_BYTES } from '../put-limits.js';
-import { readInput } from '../read-input.js';
+import { MAX_IMMUTABLE_PUT_BYTES } from '../put-limits.js';
+import { openInput, readInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 export const putCommand: Command = {
@@ -13,7 +13,7 @@ export const putCommand: Command = {
   summary: 'store a file or stdin under an id (mutable: signed and versioned; --immutable: by hash)',
   usage: 'put <id> [file|-] [--immutable] [--public]',
   description:
-    'Stores the bytes of a file, or of stdin when the file is "-" or missing, under <id>. Mutable data (the default) is encrypted to your data key unless --public, signed, given the next version, and written to every configured driver; the put succeeds when every required-write driver succeeded. --immutable stores the bytes by their SHA-256 and records the hash under <id> in your zone file (a NAME_UPDATE in the ledger); immutable data is stored as given (not encrypted). Prints the version or hash and what each driver did. A progress bar shows on a terminal for inputs over 4 MiB.',
+    'Stores the bytes of a file, or of stdin when the file is "-" or missing, under <id>. Mutable data (the default) is encrypted to your data key unless --public, signed, given the next version, and written to every configured driver; the put succeeds when every required-write driver succeeded. A mutable value of any size is streamed from the file (values over 1 MiB are stored in chunks; memory stays at a few MiB). --immutable stores the bytes by their SHA-256 and records the hash under <id> in your zone file (a NAME_UPDATE in the ledger); immutable data is stored as given (not encrypted), up to 512 MiB. Prints the version or hash and what each driver did. A progress bar shows on a terminal for inputs over 4 MiB.',
   options: {
     immutable: {
       type: 'boolean',
@@ -46,24 +46,20 @@ export const putCommand: Command = {
     }
     const label = file === undefined || file === '-' ? 'reading stdin' : `reading ${basename(file)}`;
     out.detail(`${label}...`);
-    const data = await readInput(
-      file,
-      context.stdin,
-      (total) =>
-        createProgress({
-          label,
-          total,
-          stream: out.stderr,
-          allowed: !out.options.quiet && !out.options.json,
-        }),
-      signal,
-      immutable ? MAX_IMMUTABLE_PUT_BYTES : MAX_MUTABLE_PUT_BYTES,
-    );
+    const makeProgress = (total: number | undefined) =>
+      createProgress({ label, total, stream: out.stderr, allowed: !out.options.quiet && !out.options.json });
+    // Immutable values are hashed whole; a mutable value streams from the input into the client.
+    const data = immutable
+      ? await readInput(file, context.stdin, makeProgress, signal, MAX_IMMUTABLE_PUT_BYTES)
+      : undefined;
+    const input = immutable ? undefined : await openInput(file, context.stdin, makeProgress, signal);
     // One live line per driver while the value replicates (terminal only, values over 4 MiB).
     const board = new DriverProgressBoard(out.stderr, !out.options.quiet && !out.options.json);
+    // A streamed put's chunks are transfers of their own: the input's bar shows the value's progress.
+    if (input !== undefined) board.mute();
     const { client } = await openClient(context, undefined, board);
     try {
-      if (immutable) {
+      if (data !== undefined) {
         const result = await client.putImmutable(id, data, { signal });
         board.end();
         out.json({
@@ -79,12 +75,14 @@ export const putCommand: Command = {
         out.line(`zone file NAME_UPDATE ${result.txid}`);
         for (const line of outcomeLines(result.outcomes)) out.line(line);
       } else {
-        const result = await client.putMutable(id, data, { public: options.public === true, signal });
+        const result = await client.putMutable(id, input!.body, { public: options.public === true, signal });
         board.end();
+        const size = input!.bytesRead;
         out.json({
           id,
           kind: 'mutable',
-          size: data.byteLength,
+          size,
+          format: result.format,
           version: result.version,
           encrypted: options.public !== true,
           urls: result.urls,
@@ -95,7 +93,7 @@ export const putCommand: Command = {
           drivers: outcomesJson(result.outcomes),
         });
         out.line(
-          `stored   ${id} version ${result.version} (${data.byteLength} bytes, ${options.public ? 'public' : 'encrypted'})`,
+          `stored   ${id} version ${result.version} (${size} bytes, ${options.public ? 'public' : 'encrypted'})`,
         );
         for (const line of outcomeLines(result.outcomes)) out.line(line);
         if (result.publishTxid) out.line(`zone file NAME_UPDATE ${result.publishTxid} (published the URL)`);
