@@ -434,6 +434,9 @@ class ErasureDriver implements ErasureStorageDriver {
         labels: this.labels,
         problems,
         nextSpare,
+        release: () => {
+          for (const spare of spares.splice(0)) spare.close();
+        },
         signal,
       }),
       etag: chosen.id,

@@ -107,6 +107,9 @@ export async function repairShards(
     ...context,
     problems: secondProblems,
     nextSpare: async () => spares.shift(),
+    release: () => {
+      for (const spare of spares.splice(0)) spare.close();
+    },
   });
 
   const controller = new AbortController();
@@ -145,6 +148,7 @@ export async function repairShards(
     await Promise.all(bad.map((index, j) => channels[j]!.push(encodeTrailer(trailer, header.putId, index))));
     for (const channel of channels) channel.close();
   } catch (error) {
+    for (const reader of [...good, ...spares]) reader.close(); // if the stream never started
     for (const channel of channels) channel.fail(error);
     controller.abort(error);
     await Promise.allSettled(puts);

@@ -21,6 +21,8 @@ export interface ValueStreamContext {
    * when there is none left. Its problems, if it cannot be opened, go into `problems`.
    */
   nextSpare?: () => Promise<ShardReader | undefined>;
+  /** Called when the stream ends, however it ends: closes the spares it did not take. */
+  release?: () => void;
   signal: AbortSignal | undefined;
 }
 
@@ -142,6 +144,7 @@ export async function* valueStream(
     }
   } finally {
     for (const shard of opened) shard.close();
+    context.release?.();
   }
 }
 

@@ -3,10 +3,10 @@ import { patternBytes } from '@blockstack-storage/conformance';
 import { readBody, type StorageDriver } from '@blockstack-storage/core/driver';
 import { type ChaosDriver, createChaosDriver } from '@blockstack-storage/driver-chaos';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
-import { createErasureDriver, type ErasureDriverOptions } from '../src/index.js';
+import { createErasureDriver, type ErasureDriverOptions, type ErasureStorageDriver } from '../src/index.js';
 
 export interface Cluster {
-  erasure: StorageDriver;
+  erasure: ErasureStorageDriver;
   /** The in-memory providers, to damage shards behind the erasure driver's back. */
   stores: StorageDriver[];
   /** The same providers behind chaos drivers, to take them offline. */
