@@ -41,10 +41,12 @@ export const DEFAULT_BLOCK_BYTES = 16 * 1024;
 /** Default slot: one put and one get a second. */
 export const DEFAULT_SLOT_MS = 1000;
 /** Default number of cover cells (objects cover writes rewrite). */
-export const DEFAULT_CELLS = 64;
+export const DEFAULT_CELLS = 256;
 const MAX_BLOCK_BYTES = 16 * 1024 * 1024;
 /** Continuation blocks of one put queued at once (two keep consecutive slots busy). */
 const WRITES_AHEAD = 2;
+/** Values whose block generation is remembered; past this the oldest is forgotten. */
+const GENERATIONS_REMEMBERED = 100_000;
 
 export interface ConfidentialDriverOptions {
   /** The driver that stores the blocks. Only its mutable path is used, for both of this driver's paths. */
@@ -65,7 +67,7 @@ export interface ConfidentialDriverOptions {
    * period becomes the shortest that keeps `2 × blockBytes` per slot within it.
    */
   bytesPerSecond?: number;
-  /** Cover cells: objects that cover writes rewrite at random. Default 64. */
+  /** Cover cells: objects that cover writes rewrite, each once per cycle. Default 256. */
   cells?: number;
   /** Time source of the slots (tests give a virtual one). Default: the real clock. */
   clock?: Clock;
@@ -87,6 +89,11 @@ interface Session {
   names: ObjectNames;
   blockKey: Uint8Array;
   scheduler: SlotScheduler;
+  /**
+   * The generation each value's continuation blocks use, as last seen by this instance, so that a put
+   * need not read the head first (a get then a put of one name is a pattern cover traffic lacks).
+   */
+  generations: Map<string, number>;
 }
 
 /**
@@ -255,7 +262,7 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
     if (this.closed) throw new UnavailableError('The driver was closed', { driver: this.name });
     this.scheduler = scheduler;
     scheduler.start();
-    return { names, blockKey: keys.blocks, scheduler };
+    return { names, blockKey: keys.blocks, scheduler, generations: new Map() };
   }
 
   private async get(kind: DataKind, key: string, options: GetOptions = {}): Promise<StoredObject | null> {
@@ -264,9 +271,13 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
     const session = await this.open(key, signal);
     const headName = session.names.head(kind, key);
     const head = await this.readBlock(session, headName, key, signal);
-    if (!head || head.header.type === BlockType.Tombstone) return null;
+    if (!head || head.header.type === BlockType.Tombstone) {
+      remember(session.generations, `${kind}:${key}`, 0);
+      return null;
+    }
     if (head.header.type !== BlockType.Head)
       throw this.corrupt(key, 'the head of the value is not a head block');
+    remember(session.generations, `${kind}:${key}`, head.header.generation);
     return {
       body: this.valueBody(session, kind, key, head, signal),
       size: head.header.valueBytes,
@@ -362,7 +373,10 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
     let failure: { error: unknown } | undefined;
     try {
       if (!next.done) {
-        generation = 1 - (await this.liveGeneration(session, kind, key, signal));
+        const live =
+          session.generations.get(`${kind}:${key}`) ??
+          (await this.liveGeneration(session, kind, key, signal));
+        generation = 1 - live;
         while (!next.done) {
           throwIfAborted(signal, { driver: this.name, key });
           if (failure) throw failure.error;
@@ -395,6 +409,8 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
       }
       if (size !== undefined && valueBytes !== size) throw this.wrongSize(key, size);
       throwIfAborted(signal, { driver: this.name, key });
+      // Unknown until the head's put is acknowledged (a failed put may still have been stored).
+      session.generations.delete(`${kind}:${key}`);
       const headName = session.names.head(kind, key);
       const header = {
         type: BlockType.Head,
@@ -411,6 +427,7 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
         key,
         signal,
       );
+      remember(session.generations, `${kind}:${key}`, generation);
       return { etag: writeId.toString('hex') };
     } finally {
       // No block of this put may land after the lock is released (it could overwrite the next put's).
@@ -461,6 +478,7 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
         key,
         signal,
       );
+      remember(session.generations, `${kind}:${key}`, 0);
     });
   }
 
@@ -479,6 +497,13 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
       hint: 'Pass the exact size, or none.',
     });
   }
+}
+
+/** Records `value` for `key`, forgetting the oldest entry past the limit. */
+function remember(generations: Map<string, number>, key: string, value: number): void {
+  generations.delete(key);
+  generations.set(key, value);
+  if (generations.size > GENERATIONS_REMEMBERED) generations.delete(generations.keys().next().value!);
 }
 
 /** `promise`, or a rejection made by `aborted` as soon as `signal` fires. */

@@ -10,7 +10,7 @@ import { sealCover } from './block-format.js';
 import type { Clock } from './clock.js';
 import type { ObjectNames } from './keys.js';
 
-/** Names remembered as existing, for cover reads; past this, a random one is replaced. */
+/** Real block names remembered as existing, for cover reads; past this, a random one is replaced. */
 const KNOWN_NAMES_LIMIT = 4096;
 
 export interface SlotSchedulerOptions {
@@ -56,9 +56,11 @@ export interface TrafficCounts {
  * The only path to the provider: one slot every `slotMs`, on a fixed grid from the start, and each
  * slot sends exactly one put and one get of one block each, at the same instant. A real block write
  * takes the put of the next slot and a real block read its get; whatever a slot has no real work
- * for carries cover traffic instead: a put of a fresh cover block to a random cell, and a get of a
- * random name known to exist (a cell or a real block), read whole. So the provider sees the same
- * request shape, sizes and times whatever the user does; only the names differ, and those are keyed.
+ * for carries cover traffic instead: a put of a fresh cover block to the next cell of a random
+ * cycle through all cells (so within a cycle no cell is written twice, as real puts to distinct ids
+ * are not), and a get of a random cell or real block known to exist, read whole. So the provider sees
+ * the same request shape, sizes and times whatever the user does; only the names differ, and those
+ * are keyed. (On a brand-new store, cover gets of cells not yet written miss for the first cycle.)
  */
 export class SlotScheduler {
   readonly counts: TrafficCounts = { slots: 0, realReads: 0, realWrites: 0, coverReads: 0, coverWrites: 0 };
@@ -66,6 +68,8 @@ export class SlotScheduler {
   private readonly writes: WriteJob[] = [];
   private readonly known: string[] = [];
   private readonly knownSet = new Set<string>();
+  /** The cells of the current cover cycle not yet written, in random order. */
+  private cycle: number[] = [];
   private readonly stopping = new AbortController();
   private nextCover: { name: string; bytes: Uint8Array };
   private running: Promise<void> | undefined;
@@ -171,8 +175,8 @@ export class SlotScheduler {
   private async put(job: WriteJob | undefined, name: string, bytes: Uint8Array): Promise<void> {
     try {
       await this.options.inner.putMutable(name, bytes, { contentType: 'application/octet-stream' });
-      this.remember(name);
       if (job) {
+        this.remember(name);
         this.counts.realWrites++;
         this.settle(job);
         job.resolve();
@@ -189,8 +193,8 @@ export class SlotScheduler {
       const bytes = object
         ? await readBody(object.body, this.options.blockBytes + 1, { size: object.size })
         : null;
-      if (bytes) this.remember(name);
       if (job) {
+        if (bytes) this.remember(name);
         this.counts.realReads++;
         if (job.state !== 'settled') {
           this.settle(job);
@@ -203,12 +207,25 @@ export class SlotScheduler {
     }
   }
 
-  /** A cover read's name: one known to exist (so it is found, like a real read), or a cell at first. */
+  /** A cover read's name: any cell (all exist after a store's first cycle) or a real block known to exist. */
   private coverReadName(): string {
-    if (this.known.length === 0) return this.options.names.cell(randomInt(this.options.cells));
-    return this.known[randomInt(this.known.length)]!;
+    const pick = randomInt(this.options.cells + this.known.length);
+    return pick < this.options.cells ? this.options.names.cell(pick) : this.known[pick - this.options.cells]!;
   }
 
+  /** The next cell of the cover cycle: a fresh random order of all cells each cycle. */
+  private nextCell(): number {
+    if (this.cycle.length === 0) {
+      this.cycle = Array.from({ length: this.options.cells }, (_, i) => i);
+      for (let i = this.cycle.length - 1; i > 0; i--) {
+        const j = randomInt(i + 1);
+        [this.cycle[i], this.cycle[j]] = [this.cycle[j]!, this.cycle[i]!];
+      }
+    }
+    return this.cycle.pop()!;
+  }
+
+  /** Remembers a real block's name as existing, for cover reads. */
   private remember(name: string): void {
     if (this.knownSet.has(name)) return;
     if (this.known.length >= KNOWN_NAMES_LIMIT) {
@@ -220,7 +237,7 @@ export class SlotScheduler {
   }
 
   private sealNextCover(): { name: string; bytes: Uint8Array } {
-    const name = this.options.names.cell(randomInt(this.options.cells));
+    const name = this.options.names.cell(this.nextCell());
     return { name, bytes: sealCover(this.options.blockKey, name, this.options.blockBytes) };
   }
 

@@ -27,7 +27,12 @@ describe('with 1 KiB blocks', () => {
     { describe, it, beforeAll, afterAll },
     {
       create: () =>
-        createConfidentialDriver({ inner: createSkeletonDriver(), key: randomBytes(32), blockBytes: 1024, slotMs: 1 }),
+        createConfidentialDriver({
+          inner: createSkeletonDriver(),
+          key: randomBytes(32),
+          blockBytes: 1024,
+          slotMs: 1,
+        }),
       // 1 MiB is ~1,070 blocks, a slot each; 64 MiB would take minutes of 1 ms slots.
       largeValueBytes: 1024 * 1024,
     },
