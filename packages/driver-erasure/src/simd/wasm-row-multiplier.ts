@@ -16,6 +16,16 @@ interface KernelExports {
     outCount: number,
     length: number,
   ): void;
+  /** `multiply` for exactly four output rows, each input loaded once for the four. */
+  multiply4(
+    tables: number,
+    inputs: number,
+    inStride: number,
+    inCount: number,
+    outputs: number,
+    outStride: number,
+    length: number,
+  ): void;
 }
 
 /** The kernel works in steps of 64 bytes (four 16-byte vectors per input). */
@@ -105,11 +115,31 @@ class WasmRowMultiplier implements RowMultiplier {
         if (piece.byteLength < bytes) heap.fill(0, at + piece.byteLength, at + bytes);
       }
       // The padding past `bytes` holds stale input: its products land past `bytes` and are not copied out.
-      this.kernel.multiply(0, inBase, block, inCount, outBase, block, outCount, roundUp(bytes, STEP));
+      this.runKernel(inBase, inCount, outBase, outCount, block, roundUp(bytes, STEP));
       for (let r = 0; r < outCount; r++) {
         const from = outBase + r * block;
         outputs[r]!.set(heap.subarray(from, from + bytes), offset);
       }
+    }
+  }
+
+  /** Rows four at a time, the rest one at a time (tables of row r start at r * inCount * 32). */
+  private runKernel(
+    inBase: number,
+    inCount: number,
+    outBase: number,
+    outCount: number,
+    block: number,
+    length: number,
+  ): void {
+    const { multiply, multiply4 } = this.kernel;
+    const grouped = outCount - (outCount % 4);
+    for (let r = 0; r < grouped; r += 4) {
+      multiply4(r * inCount * 32, inBase, block, inCount, outBase + r * block, block, length);
+    }
+    if (grouped < outCount) {
+      const tables = grouped * inCount * 32;
+      multiply(tables, inBase, block, inCount, outBase + grouped * block, block, outCount - grouped, length);
     }
   }
 
