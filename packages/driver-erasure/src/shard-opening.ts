@@ -12,8 +12,8 @@ export interface ShardProblem {
 /** What asking one inner driver for its shard gave. */
 export type ShardOpening =
   | { state: 'absent' }
-  | ({ state: 'problem' } & ShardProblem)
-  | { state: 'shard'; reader: ShardReader };
+  | ({ state: 'problem'; etag?: string } & ShardProblem)
+  | { state: 'shard'; reader: ShardReader; etag?: string };
 
 /**
  * Gets inner driver `index`'s shard of `key` and reads its header (only the header: the rest is read
@@ -38,6 +38,8 @@ export async function openShard(
     return { state: 'problem', reason: `get failed: ${messageOf(error)}`, transport: true };
   }
   if (!object) return { state: 'absent' };
+  // The stored object's etag, so a repair can replace exactly what it judged (conditional write).
+  const tag = object.etag === undefined ? {} : { etag: object.etag };
   const bytes = new ByteReader(object.body);
   try {
     const prefix = await bytes.readExact(HEADER_PREFIX_BYTES);
@@ -52,13 +54,13 @@ export async function openShard(
       );
     if (header.dataShards + header.parityShards !== shardCount)
       throw new CorruptShardError(`written for ${header.dataShards + header.parityShards} drivers`);
-    return { state: 'shard', reader: new ShardReader(index, header, bytes) };
+    return { state: 'shard', reader: new ShardReader(index, header, bytes), ...tag };
   } catch (error) {
     bytes.close();
     if (error instanceof CorruptShardError)
-      return { state: 'problem', reason: error.message, transport: false };
+      return { state: 'problem', reason: error.message, transport: false, ...tag };
     if (error instanceof TruncatedError)
-      return { state: 'problem', reason: 'truncated header', transport: false };
+      return { state: 'problem', reason: 'truncated header', transport: false, ...tag };
     return { state: 'problem', reason: `read failed: ${messageOf(error)}`, transport: true };
   }
 }

@@ -124,10 +124,11 @@ export async function repairShards(
   const puts = bad.map((index, j) => {
     const driver = drivers[index]!;
     const channel = channels[j]!;
+    const options = { ...innerOptions, ...precondition(driver, openings[index]!) };
     return (async () =>
       kind === 'mutable'
-        ? driver.putMutable(key, channel, innerOptions)
-        : driver.putImmutable(key, channel, innerOptions))().finally(() => channel.detach());
+        ? driver.putMutable(key, channel, options)
+        : driver.putImmutable(key, channel, options))().finally(() => channel.detach());
   });
   try {
     await Promise.all(
@@ -167,6 +168,17 @@ export async function repairShards(
       });
   });
   return report;
+}
+
+/**
+ * Where the provider can check it, a rebuilt shard replaces only what pass 1 judged: nothing (absent)
+ * or the object with that etag. A put that landed there meanwhile makes the write fail (reported in
+ * `failed`) instead of being overwritten by an older put's shard.
+ */
+function precondition(driver: StorageDriver, judged: ShardOpening): { ifMatch?: string; ifNoneMatch?: '*' } {
+  if (!driver.capabilities.conditionalWrites) return {};
+  if (judged.state === 'absent') return { ifNoneMatch: '*' };
+  return judged.etag === undefined ? {} : { ifMatch: judged.etag };
 }
 
 function closeAll(openings: readonly ShardOpening[]): void {

@@ -1,4 +1,4 @@
-import { ErrorCode, isStorageError } from '@blockstack-storage/core/driver';
+import { ErrorCode, isStorageError, type StorageDriver } from '@blockstack-storage/core/driver';
 import { describe, expect, it } from 'vitest';
 import { createErasureDriver } from '../src/index.js';
 import { cluster, getValue, pattern, rawShard, same } from './helpers.js';
@@ -77,5 +77,28 @@ describe('repair rebuilds the shards providers lost', () => {
     const report = await erasure.repair('mutable', 'down');
     expect(report.rebuilt).toEqual(['skeleton[0]']);
     expect(report.failed.map((f) => f.driver)).toEqual(['skeleton[2]']);
+  });
+
+  it('never overwrites a shard that changed after it was judged (conditional rebuild)', async () => {
+    const { stores, chaos } = cluster(4, 2);
+    // Provider 4 lets "another writer" store its shard just before the repair's rebuilt one arrives.
+    const racing = {
+      ...chaos[4]!,
+      name: chaos[4]!.name,
+      capabilities: chaos[4]!.capabilities,
+      putMutable: async (...args: Parameters<StorageDriver['putMutable']>) => {
+        if (args[2]?.ifNoneMatch === '*')
+          await stores[4]!.putMutable(args[0], new TextEncoder().encode('newer'));
+        return chaos[4]!.putMutable(...args);
+      },
+    } as StorageDriver;
+    const drivers = chaos.map((d, i) => (i === 4 ? racing : d));
+    const erasure = createErasureDriver({ drivers, dataShards: 4, parityShards: 2, stripeBytes: STRIPE });
+    await erasure.putMutable('raced', pattern(VALUE_BYTES, 36));
+    await stores[4]!.deleteMutable('raced');
+    const report = await erasure.repair('mutable', 'raced');
+    expect(report.rebuilt).toEqual([]);
+    expect(report.failed.map((f) => [f.driver, f.error.code])).toEqual([['skeleton[4]', 'BSS_CONFLICT']]);
+    expect(new TextDecoder().decode(await rawShard(stores[4]!, 'raced'))).toBe('newer');
   });
 });
