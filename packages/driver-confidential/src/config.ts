@@ -65,7 +65,6 @@ export async function createConfidentialDriverFromConfig(
       slotMs,
       bytesPerSecond,
       cells,
-      name: section,
     });
   } catch (error) {
     await inner.close?.().catch(() => {});
