@@ -8,7 +8,8 @@ const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
 const dirFlag = args.indexOf('--dir');
 const packagesDir = dirFlag >= 0 ? resolve(args[dirFlag + 1] ?? '') : join(repo, 'packages');
-const name = args.filter((_, i) => i !== dirFlag && i !== dirFlag + 1)[0];
+// Without --dir (dirFlag -1) every argument is a candidate: `dirFlag + 1` would drop the first one.
+const name = args.filter((_, i) => dirFlag < 0 || (i !== dirFlag && i !== dirFlag + 1))[0];
 
 if (!name || !/^[a-z][a-z0-9-]{0,40}$/.test(name) || name === 'skeleton') {
   console.error('usage: pnpm create-driver <name> [--dir <packages dir>]');
@@ -38,6 +39,8 @@ cpSync(join(repo, 'packages', 'skeleton'), target, {
 // Order matters: the package name first, then identifiers, then the remaining lowercase word.
 const replacements = [
   ['@blockstack-storage/driver-skeleton', `@blockstack-storage/driver-${name}`],
+  // Vitest project names match the package directory, as the other drivers' do.
+  ["name: 'skeleton'", `name: 'driver-${name}'`],
   ['packages/skeleton', `packages/driver-${name}`],
   ['SKELETON', upper],
   ['Skeleton', pascal],

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -21,6 +21,14 @@ const scratch = mkdtempSync(join(tmpdir(), 'bss-create-driver-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('pnpm create-driver', () => {
+  it("takes the name without --dir (into the repo's packages): an existing driver is refused by name, not with the usage", () => {
+    const run = spawnSync(process.execPath, [join(repo, 'scripts/create-driver.mjs'), 'disk'], {
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('driver-disk already exists');
+  });
+
   it('makes a package that builds and passes its tests unchanged', () => {
     copyFileSync(join(repo, 'tsconfig.base.json'), join(scratch, 'tsconfig.base.json'));
     const packages = join(scratch, 'packages');
@@ -33,6 +41,7 @@ describe('pnpm create-driver', () => {
       },
     );
     const target = join(packages, 'driver-acme-cloud');
+    expect(readFileSync(join(target, 'vitest.config.ts'), 'utf8')).toContain("name: 'driver-acme-cloud'");
     const manifest = JSON.parse(readFileSync(join(target, 'package.json'), 'utf8'));
     expect(manifest.name).toBe('@blockstack-storage/driver-acme-cloud');
     const source = readFileSync(join(target, 'src/acme-cloud-driver.ts'), 'utf8');
