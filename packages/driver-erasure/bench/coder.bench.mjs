@@ -1,11 +1,13 @@
 // The Reed-Solomon coder alone, every implementation of this package beside the native
-// @ronomon/reed-solomon addon (C, built by node-gyp at install), in the same run on the same bytes:
+// @ronomon/reed-solomon addon (C; not built at install: this bench builds it once with node-gyp), in the same run on the same bytes:
 // a 64 MiB value cut into ~1 MiB stripes (k pieces of the same size, a multiple of 8 bytes as the
 // addon requires), one stripe at a time on one thread. Run `pnpm build` first.
 // Usage: node bench/coder.bench.mjs [reps]
+import { spawnSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
+import { dirname } from 'node:path';
 import { ReedSolomon } from '../dist/index.js';
 import { typescriptRowMultiplier } from '../dist/row-multiplier.js';
 import { createWasmRowMultiplier } from '../dist/simd/wasm-row-multiplier.js';
@@ -19,10 +21,27 @@ const SHAPES = [
 ];
 const reps = Number(process.argv[2] ?? 7);
 
-/** The native addon, or why it is not there (its build needs node-gyp, a C compiler and Node's headers). */
+/**
+ * The native addon, or why it is not there. Its build (node-gyp: a C compiler and Node's headers) is not
+ * run at install, so a machine without a compiler can still install the workspace; the bench builds it
+ * the first time, into the addon's own directory, and says so.
+ */
 function loadNative() {
+  const require = createRequire(import.meta.url);
   try {
-    return { native: createRequire(import.meta.url)('@ronomon/reed-solomon') };
+    return { native: require('@ronomon/reed-solomon') };
+  } catch {
+    // Not built yet (or built for another Node): try to build it once.
+  }
+  try {
+    const dir = dirname(require.resolve('@ronomon/reed-solomon/package.json'));
+    console.log(`building the native coder once for the comparison (node-gyp in ${dir}) ...`);
+    const built = spawnSync('npx', ['--yes', 'node-gyp@11', 'rebuild'], { cwd: dir, encoding: 'utf8' });
+    if (built.status !== 0) {
+      const output = `${built.stderr ?? ''}${built.stdout ?? ''}`.trim().split('\n').slice(-1)[0];
+      return { why: `node-gyp rebuild failed (${output || built.error?.message || `exit ${built.status}`})` };
+    }
+    return { native: require('@ronomon/reed-solomon') };
   } catch (error) {
     return { why: error instanceof Error ? error.message.split('\n')[0] : String(error) };
   }
