@@ -30,7 +30,7 @@ async function play(game: Game, withDriver: boolean): Promise<Record<keyof Trial
   for (let start = 0; start < 2 * TRIALS; start += BATCH) {
     const labels = Array.from({ length: BATCH }, (_, i) => ((start + i) % 2) as 0 | 1);
     const results = await Promise.all(labels.map((label) => runTrial(game, label, withDriver)));
-    results.forEach((result, i) => trials.push({ label: labels[i]!, result }));
+    for (const [i, result] of results.entries()) trials.push({ label: labels[i]!, result });
   }
   const judge = (view: keyof TrialResult): Outcome => {
     const as = (slice: typeof trials): Trial[] =>
