@@ -27,15 +27,31 @@ let roots: string[] = [];
 let machine = '';
 let configPath = '';
 let history = ''; // a copy of replica-0 taken mid-way: the source of stale copies
+let originalConfig = '';
+let originalZone = '';
 
-const runMigrate = (killAfterMs: number | undefined) =>
-  runChild(runner, [machine, roots.join(','), configPath], killAfterMs);
+const runMigrate = (killAfterMs: number | undefined, killAt?: string) =>
+  runChild(runner, [machine, roots.join(','), configPath, ...(killAt ? [killAt] : [])], killAfterMs);
+const BOUNDARIES = ['before-add', 'after-add', 'before-remove', 'after-remove'];
 const copyVersions = () => copyVersionsOf('writer.id', roots, machine);
 
 async function zoneFile(): Promise<ZoneFile> {
   const ledger = await openLocalLedger(machine);
   try {
     return parseZoneFile((await ledger.getZoneFile('writer.id'))!.text);
+  } finally {
+    await ledger.close();
+  }
+}
+
+/** Puts the config file and the zone file back as they were before any migration. */
+async function undoMigration(): Promise<void> {
+  await writeFile(configPath, originalConfig);
+  const ledger = await openLocalLedger(machine);
+  try {
+    if ((await ledger.getZoneFile('writer.id'))!.text !== originalZone) {
+      await ledger.nameUpdate('writer.id', originalZone);
+    }
   } finally {
     await ledger.close();
   }
@@ -88,6 +104,10 @@ beforeAll(async () => {
   for (const id of IDS.slice(0, 6)) await client.deleteMutable(id);
   await client.putImmutable('picture', text('pixels'));
   await client.close();
+  originalConfig = await readFile(configPath, 'utf8');
+  const ledger = await openLocalLedger(machine);
+  originalZone = (await ledger.getZoneFile('writer.id'))!.text;
+  await ledger.close();
 });
 afterAll(() => rm(work, { recursive: true, force: true }));
 
@@ -98,9 +118,17 @@ describe('migrate killed with -9 at random points', () => {
     const newest = new Map(start.report.map((d) => [d.dataId, d.newestVersion]));
     let before = start.versions;
     let killed = 0;
+    let midway = 0; // runs that stopped between the first and the last change of config or zone file
     for (let run = 0; run < RUNS; run++) {
       await damageTarget(random, before);
-      const outcome = await runMigrate(Math.floor(random() * 600));
+      // Every fifth run is killed at a boundary between the config and zone-file steps, from the state
+      // before any migration (undone), so each boundary is hit; the next run resumes from there.
+      const boundary = run % 5 === 0 ? BOUNDARIES[(run / 5) % BOUNDARIES.length] : undefined;
+      if (boundary !== undefined) await undoMigration();
+      const outcome =
+        boundary === undefined
+          ? await runMigrate(Math.floor(random() * 600))
+          : await runMigrate(undefined, boundary);
       if (outcome === 'killed') killed++;
       const after = await copyVersions();
       for (const [copy, version] of before) {
@@ -118,8 +146,14 @@ describe('migrate killed with -9 at random points', () => {
       expect(targets.includes(url(1)) || targets.includes(url(2)), `run ${run}: ${targets}`).toBe(true);
       if (!listed.includes('replica-1')) expect(targets).not.toContain(url(1));
       expect(listed.slice(0, 1)).toEqual(['replica-0']);
+      const fresh = listed.length === 2 && listed[1] === 'replica-1' && !targets.includes(url(2));
+      const finished = listed.length === 2 && listed[1] === 'replica-2' && !targets.includes(url(1));
+      if (!fresh && !finished) midway++;
       before = after.versions;
     }
+    console.log(
+      `migrate-kill: ${killed} of ${RUNS} runs killed, ${midway} between config and zone file steps`,
+    );
     // The kills landed mid-run, not only before or after (else the test proves nothing).
     expect(killed).toBeGreaterThan(RUNS / 4);
 
