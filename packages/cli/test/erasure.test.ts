@@ -1,11 +1,14 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, makeHome, runCli } from './support/cli.js';
 
 // Issue 16: an erasure section over six disk sections in client.ini, used from the command line. The
-// erasure driver comes from beside the CLI (its package is installed next to it); the six shard
-// sections are not in storage_drivers: the erasure section wraps them.
+// erasure driver package is installed in the working directory (as a user would beside their config:
+// the CLI finds drivers there); the six shard sections are not in storage_drivers: the erasure
+// section wraps them, and the CLI's built-in disk driver serves them.
+const ERASURE_PACKAGE = fileURLToPath(new URL('../../driver-erasure', import.meta.url));
 let home = '';
 let cleanup: () => Promise<void> = async () => {};
 const SHARDS = 6;
@@ -14,6 +17,8 @@ const shardFile = (i: number, id: string) => join(shardRoot(i), 'mutable', id);
 
 beforeAll(async () => {
   ({ home, cleanup } = await makeHome());
+  await mkdir(join(home, 'node_modules', '@blockstack-storage'), { recursive: true });
+  await symlink(ERASURE_PACKAGE, join(home, 'node_modules', '@blockstack-storage', 'driver-erasure'), 'dir');
   expect((await runCli(home, ['init', '--name', 'alice.id'])).code).toBe(0);
   const config = join(home, '.blockstack', 'client.ini');
   const ini = (await readFile(config, 'utf8'))
