@@ -6,6 +6,7 @@ import {
   openConfiguredDrivers,
   parseClientConfig,
   readBody,
+  resolveClientConfig,
   type StorageDriver,
 } from '../../src/index.js';
 import { createMemoryDriver } from '../support/memory-driver.js';
@@ -216,5 +217,18 @@ driver = Not A Name
 `);
     const opened = await open();
     expect(opened.drivers.map((d) => d.name)).toEqual(['plain']);
+  });
+
+  it('opens unlisted sections of a config built in code too', async () => {
+    const log: Log = { created: [], closed: [], inner: new Map() };
+    const loader = new DriverLoader().register(memoryModule(log)).register(pairModule(log));
+    const config = resolveClientConfig({
+      storageDrivers: ['both'],
+      requiredWrite: ['both'],
+      driverSections: { both: { driver: 'pair', inner: 'left' }, left: { driver: 'memory', tag: 'code' } },
+    });
+    const opened = await openConfiguredDrivers(config, loader, {});
+    expect(log.created).toEqual(['left:code']);
+    await opened.drivers[0]!.close?.();
   });
 });
