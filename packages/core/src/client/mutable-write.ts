@@ -9,7 +9,7 @@ import {
   UnavailableError,
 } from '../errors.js';
 import type { CopySource, ReplicationCoordinator, ReplicationReport } from '../replication/index.js';
-import type { VersionCache } from '../version-cache/index.js';
+import type { PendingVersion, VersionCache } from '../version-cache/index.js';
 import { type VerifiedCopy, verifyStoredBytes, versionOf } from './mutable-read.js';
 
 /** What one driver held for a datum when a write read it. */
@@ -40,6 +40,8 @@ export interface NextVersion {
    * value's manifest goes only to drivers that stored every chunk).
    */
   unwritable?: ReadonlyMap<string, Error>;
+  /** The bytes are a deletion (a tombstone): recorded as such in the version cache. */
+  deletion?: boolean;
 }
 
 /**
@@ -50,8 +52,11 @@ export interface NextVersion {
  *    machine with an empty cache writes version 4 over version 3, never version 1, and no two
  *    processes of this machine claim the same number (`VersionCache.claim`);
  * 3. `make` the bytes of that version (a chunked value stores its chunks here, under that version);
- * 4. write them to every driver without replacing a copy the verdict protects (`writeCopy`).
- * Nothing is recorded as written: the caller judges the report and records the version.
+ * 4. write them to every driver without replacing a copy the verdict protects (`writeCopy`), while the
+ *    version cache makes a pending record of the version durable (`VersionCache.prepare`), so a put
+ *    pays no fsync of its own after the drivers' writes.
+ * Nothing is recorded as written: the caller judges the report and `commit`s the pending version
+ * (or `abandon`s it).
  * @returns also what every driver held before (`held`, an Error where it could not be read).
  * @throws ConflictError naming the newer version when a required-write driver held one (nothing was
  *   acknowledged); AbortedError when aborted before writing; what `make` throws.
@@ -66,6 +71,7 @@ export async function writeNextVersion(
   version: number;
   writtenAtMs: number;
   held: readonly (HeldCopy | Error)[];
+  pending: PendingVersion;
 }> {
   const { owner, dataId, signal } = target;
   const held = await Promise.all(
@@ -81,7 +87,9 @@ export async function writeNextVersion(
   const known = await versions.get(owner, dataId);
   const version = await versions.claim(owner, dataId, Math.max(known, highestVersion(held)) + 1);
   const writtenAtMs = Date.now();
-  const { bytes, verdictOf, unwritable } = await make(version, writtenAtMs);
+  const { bytes, verdictOf, unwritable, deletion } = await make(version, writtenAtMs);
+  const preparing = versions.prepare(owner, dataId, version, writtenAtMs, deletion === true);
+  preparing.catch(() => {}); // awaited below, after the writes
   const report = await coordinator.writeEach('mutable', dataId, async (driver, index) => {
     const refused = unwritable?.get(driver.name);
     if (refused !== undefined) throw refused;
@@ -94,8 +102,10 @@ export async function writeNextVersion(
       held[index]!,
     );
   });
+  const pending = await preparing;
   const lost = report.outcomes.find((o) => o.required && isStorageError(o.error, ErrorCode.Conflict));
   if (!report.ok && lost !== undefined && !signal?.aborted) {
+    await versions.abandon(pending);
     const newer = lost.error as ConflictError;
     throw new ConflictError(
       `Another writer stored version ${newer.newerVersion} of this datum on ${lost.driver} while this write was in progress; this write was not acknowledged`,
@@ -108,7 +118,7 @@ export async function writeNextVersion(
       },
     );
   }
-  return { report, version, writtenAtMs, held };
+  return { report, version, writtenAtMs, held, pending };
 }
 
 /**

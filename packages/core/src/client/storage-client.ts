@@ -29,7 +29,7 @@ import {
   type ReplicationCoordinator,
   type ReplicationReport,
 } from '../replication/index.js';
-import type { VersionCache } from '../version-cache/index.js';
+import type { PendingVersion, VersionCache } from '../version-cache/index.js';
 import {
   getImmutableDataRecord,
   type ImmutableDataRecord,
@@ -214,7 +214,7 @@ export class StorageClient {
     const recipient = options.public ? undefined : (options.recipientPublicKey ?? this.publicKey);
     const target = this.writeTarget(dataId, options.signal);
     let manifest: ChunkedManifest | undefined;
-    const { report, version, writtenAtMs, held } = await writeNextVersion(
+    const { report, version, held, pending } = await writeNextVersion(
       parts.coordinator,
       parts.versions,
       target,
@@ -241,8 +241,7 @@ export class StorageClient {
         return { bytes: envelope, verdictOf: putVerdict(version, envelope) };
       },
     );
-    assertWritten(report, 'putMutable', dataId, options.signal);
-    await parts.versions.record(this.name, dataId, version, writtenAtMs);
+    await this.settle(pending, report, 'putMutable', dataId, options.signal);
     await this.deleteReplaced(held, report, version, manifest, dataId, options.signal);
 
     const published = publicUrlsOf(report, parts.coordinator.drivers, parts.local).map(
@@ -479,7 +478,7 @@ export class StorageClient {
   private async deleteMutableNow(dataId: string, signal: AbortSignal | undefined): Promise<DeleteResult> {
     const { parts } = this;
     const target = this.writeTarget(dataId, signal);
-    const { report, version, writtenAtMs, held } = await writeNextVersion(
+    const { report, version, held, pending } = await writeNextVersion(
       parts.coordinator,
       parts.versions,
       target,
@@ -487,13 +486,32 @@ export class StorageClient {
         const tombstone = new TextEncoder().encode(
           signTombstone(target.fqDataId, parts.keyPair.privateKey, deletedAtMs, version),
         );
-        return { bytes: tombstone, verdictOf: deleteVerdict(version - 1, tombstone) };
+        return { bytes: tombstone, verdictOf: deleteVerdict(version - 1, tombstone), deletion: true };
       },
     );
-    assertWritten(report, 'deleteMutable', dataId, signal);
-    await parts.versions.record(this.name, dataId, version, writtenAtMs, true);
+    await this.settle(pending, report, 'deleteMutable', dataId, signal);
     await this.deleteReplaced(held, report, version, undefined, dataId, signal);
     return { dataId, outcomes: report.outcomes, tombstoneOutcomes: report.outcomes };
+  }
+
+  /**
+   * Judges a write by the required-write rule and records its version in the version cache (the
+   * pending record `writeNextVersion` made durable during the write), or drops that record.
+   */
+  private async settle(
+    pending: PendingVersion,
+    report: ReplicationReport,
+    operation: string,
+    dataId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    try {
+      assertWritten(report, operation, dataId, signal);
+    } catch (error) {
+      await this.parts.versions.abandon(pending);
+      throw error;
+    }
+    await this.parts.versions.commit(pending);
   }
 
   /** Values above this many bytes are stored chunked. */
@@ -707,7 +725,10 @@ export class StorageClient {
     this.assertOpen();
     const { parts } = this;
     const writeTarget = (dataId: string) => this.writeTarget(dataId, options.signal);
-    return migrateReplicas({ ...parts, zoneFiles: this.zoneFiles, writes: this.writes, writeTarget }, options);
+    return migrateReplicas(
+      { ...parts, zoneFiles: this.zoneFiles, writes: this.writes, writeTarget },
+      options,
+    );
   }
 
   /** How one mutable datum of this name stands across the drivers, as `verify` reports it. Reads only. */

@@ -1,4 +1,5 @@
-import { mkdir, open, readdir, unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../errors.js';
 import { decodeDataId, encodeDataId, validateDataId } from '../keys.js';
@@ -11,6 +12,29 @@ import { syncDirectory } from '../sync-directory.js';
 // what was written.
 const MARKER = /^([1-9][0-9]{0,15})(?:\.(0|[1-9][0-9]{0,15}))?(d)?$/;
 const CLAIM = /^([1-9][0-9]{0,15})c$/;
+// A marker with `p<boot>.<pid>` after it is pending: made durable while the drivers write (`prepare`),
+// renamed to the plain marker once the write succeeded (`commit`), removed when it failed (`abandon`).
+const PENDING = /^([1-9][0-9]{0,15})(?:\.(0|[1-9][0-9]{0,15}))?(d)?p([0-9a-f]{1,32})\.([1-9][0-9]{0,9})$/;
+
+/** This boot of the machine (Linux), so a pending marker of a process before a reboot is told from a live one. */
+const BOOT = (() => {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'latin1')
+      .replace(/[^0-9a-f]/g, '')
+      .slice(0, 16);
+  } catch {
+    return '0';
+  }
+})();
+
+/** A version a put or delete is writing: see `VersionCache.prepare`. */
+export interface PendingVersion {
+  readonly name: string;
+  readonly dataId: string;
+  readonly version: number;
+  /** The marker file, relative to its directory. */
+  readonly file: string;
+}
 
 /** What the cache knows of (name, data id). */
 export interface VersionEntry {
@@ -26,6 +50,13 @@ interface Marker extends VersionEntry {
   file: string;
   /** A claimed version number, not a version seen or written. */
   claim?: boolean;
+  /** A pending marker of a live process: its write is in flight, so it is not a version seen yet. */
+  inFlight?: boolean;
+  /**
+   * A pending marker of a process of this boot that died: it never committed, and a commit that ran
+   * cannot have been lost without a reboot, so its write was not acknowledged: not a version seen.
+   */
+  unacknowledged?: boolean;
 }
 
 /**
@@ -44,6 +75,18 @@ interface Marker extends VersionEntry {
  * empty, so the entry is all there is); a crash before that loses only that record (the put it belongs
  * to was not acknowledged yet), and a crash while pruning leaves extra lower markers, which are harmless
  * and pruned next time.
+ *
+ * A put does not pay that fsync after its driver write: `prepare` makes a pending marker durable while
+ * the drivers write, and `commit` (after success, before the put is acknowledged) renames it to the
+ * plain marker without an fsync. How a pending marker counts:
+ * - made by a live process of this boot: its write is in flight; not a version seen;
+ * - made by a process of this boot that died: it did not commit (a rename that ran is not lost without a
+ *   power cut, which is a reboot), so its put was not acknowledged; not a version seen;
+ * - made before the last reboot: its commit may have been lost in a power cut after the put was
+ *   acknowledged, so it counts as a version seen. Hence after any crash an acknowledged version is
+ *   known. The price: after a power cut during a put that was not acknowledged, the cache can be a
+ *   version ahead of the drivers, and reads of that id fail with StaleDataError until the next put of it
+ *   (which is versioned above) succeeds.
  */
 export class VersionCache {
   private readonly root: string;
@@ -91,8 +134,12 @@ export class VersionCache {
       writtenAtMs !== undefined &&
       writtenAtMs > (top?.writtenAtMs ?? Number.POSITIVE_INFINITY);
     if (version < before || (version === before && !later)) return before;
-    const timed = writtenAtMs !== undefined && Number.isSafeInteger(writtenAtMs) && writtenAtMs >= 0;
-    const file = `${version}${timed ? `.${writtenAtMs}` : ''}${deleted ? 'd' : ''}`;
+    await this.createDurably(dir, markerName(version, writtenAtMs, deleted), version, dataId);
+    return this.prune(dir, name, dataId, version, before);
+  }
+
+  /** Creates an empty marker and fsyncs its directory entry (and a new directory's own). */
+  private async createDurably(dir: string, file: string, version: number, dataId: string): Promise<void> {
     try {
       const created = await mkdir(dir, { recursive: true });
       // The marker is empty: only its directory entry must be durable, so one fsync of the directory.
@@ -110,13 +157,64 @@ export class VersionCache {
         hint: 'Check that the metadata directory exists and is writable.',
       });
     }
+  }
+
+  /** Keeps `version` and the maximum before it (see the class comment); drops the markers below. */
+  private async prune(dir: string, name: string, dataId: string, version: number, before: number) {
     const now = await this.list(dir, name, dataId);
-    // Keep this version and the one before it (see the class comment); drop the rest below.
     const keep = Math.min(version, before);
     await Promise.all(
-      now.filter((m) => m.version < keep).map((m) => unlink(join(dir, m.file)).catch(() => undefined)),
+      now
+        .filter((m) => m.version < keep && !m.inFlight)
+        .map((m) => unlink(join(dir, m.file)).catch(() => undefined)),
     );
     return highest(now);
+  }
+
+  /**
+   * The durable half of recording the version a put or delete is about to write, to run while the
+   * drivers write: a pending marker, fsynced. Readers ignore it while this process lives; `commit`
+   * turns it into the plain marker, `abandon` removes it.
+   * @throws UnavailableError when the metadata directory cannot be written.
+   */
+  async prepare(
+    name: string,
+    dataId: string,
+    version: number,
+    writtenAtMs: number,
+    deleted = false,
+  ): Promise<PendingVersion> {
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new RangeError(`Version must be a whole number ≥ 1, got ${version}`);
+    }
+    const dir = this.dirOf(name, dataId);
+    const file = `${markerName(version, writtenAtMs, deleted)}p${BOOT}.${process.pid}`;
+    await this.createDurably(dir, file, version, dataId);
+    return { name, dataId, version, file };
+  }
+
+  /**
+   * Records a prepared version as written (its write succeeded). No fsync: the pending marker is
+   * already durable and counts as seen if this rename is lost in a crash.
+   * @returns the highest version recorded afterwards.
+   */
+  async commit(pending: PendingVersion): Promise<number> {
+    const dir = this.dirOf(pending.name, pending.dataId);
+    const before = highest(await this.list(dir, pending.name, pending.dataId));
+    try {
+      await rename(join(dir, pending.file), join(dir, pending.file.slice(0, pending.file.indexOf('p'))));
+    } catch (error) {
+      throw new UnavailableError(`Cannot record version ${pending.version} in the version cache at ${dir}`, {
+        key: pending.dataId,
+        cause: error,
+      });
+    }
+    return this.prune(dir, pending.name, pending.dataId, pending.version, before);
+  }
+
+  /** Removes a prepared version whose write failed. Never throws (a leftover counts as seen; see above). */
+  async abandon(pending: PendingVersion): Promise<void> {
+    await unlink(join(this.dirOf(pending.name, pending.dataId), pending.file)).catch(() => undefined);
   }
 
   /**
@@ -186,6 +284,18 @@ export class VersionCache {
     }
     const markers: Marker[] = [];
     for (const file of entries) {
+      const pending = PENDING.exec(file);
+      if (pending) {
+        const marker: Marker = { file, version: Number(pending[1]) };
+        if (pending[2] !== undefined) marker.writtenAtMs = Number(pending[2]);
+        if (pending[3] !== undefined) marker.deleted = true;
+        if (pending[4] === BOOT) {
+          if (isAlive(Number(pending[5]))) marker.inFlight = true;
+          else marker.unacknowledged = true;
+        }
+        markers.push(marker);
+        continue;
+      }
       const claim = CLAIM.exec(file);
       if (claim) {
         markers.push({ file, version: Number(claim[1]), claim: true });
@@ -202,6 +312,21 @@ export class VersionCache {
   }
 }
 
+function markerName(version: number, writtenAtMs: number | undefined, deleted: boolean): string {
+  const timed = writtenAtMs !== undefined && Number.isSafeInteger(writtenAtMs) && writtenAtMs >= 0;
+  return `${version}${timed ? `.${writtenAtMs}` : ''}${deleted ? 'd' : ''}`;
+}
+
+/** Whether a process of this boot is still running (EPERM: it runs, as another user). */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function highest(markers: readonly Marker[]): number {
   return highestMarker(markers)?.version ?? 0;
 }
@@ -213,7 +338,7 @@ function highest(markers: readonly Marker[]): number {
 function highestMarker(markers: readonly Marker[]): Marker | undefined {
   let top: Marker | undefined;
   for (const m of markers) {
-    if (m.claim) continue;
+    if (m.claim || m.inFlight || m.unacknowledged) continue;
     const laterTwin = m.version === top?.version && (m.writtenAtMs ?? -1) > (top.writtenAtMs ?? -1);
     if (!top || m.version > top.version || laterTwin) top = m;
   }
