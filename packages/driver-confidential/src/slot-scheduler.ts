@@ -10,9 +10,6 @@ import { sealCover } from './block-format.js';
 import type { Clock } from './clock.js';
 import type { ObjectNames } from './keys.js';
 
-/** Real block names remembered as existing, for cover reads; past this, a random one is replaced. */
-const KNOWN_NAMES_LIMIT = 4096;
-
 export interface SlotSchedulerOptions {
   inner: StorageDriver;
   clock: Clock;
@@ -58,7 +55,8 @@ export interface TrafficCounts {
  * takes the put of the next slot and a real block read its get; whatever a slot has no real work
  * for carries cover traffic instead: a put of a fresh cover block to the next cell of a random
  * cycle through all cells (so within a cycle no cell is written twice, as real puts to distinct ids
- * are not), and a get of a random cell or real block known to exist, read whole. So the provider sees
+ * are not), and a get, read whole, of a random cell not used in the slots around it (see
+ * `spacing`). So the provider sees
  * the same request shape, sizes and times whatever the user does; only the names differ, and those
  * are keyed. (On a brand-new store, cover gets of cells not yet written miss for the first cycle.)
  */
@@ -66,16 +64,25 @@ export class SlotScheduler {
   readonly counts: TrafficCounts = { slots: 0, realReads: 0, realWrites: 0, coverReads: 0, coverWrites: 0 };
   private readonly reads: ReadJob[] = [];
   private readonly writes: WriteJob[] = [];
-  private readonly known: string[] = [];
-  private readonly knownSet = new Set<string>();
-  /** The cells of the current cover cycle not yet written, in random order. */
-  private cycle: number[] = [];
+  /** Names of the cells cover puts write next, in order: random permutations of all cells, one after another. */
+  private upcoming: string[] = [];
+  /** Names put or got in the last `spacing` slots, with how often. */
+  private readonly recent: string[] = [];
+  private readonly recentCounts = new Map<string, number>();
+  /**
+   * Cover gets avoid cells put or got in the last `spacing` slots or due to be put in the next
+   * `spacing`. Otherwise cover traffic would, by chance, read a name twice or read and write one
+   * name close together, and a real read (which takes a cover get's place and does neither) would
+   * show as such a coincidence gone missing.
+   */
+  private readonly spacing: number;
   private readonly stopping = new AbortController();
   private nextCover: { name: string; bytes: Uint8Array };
   private running: Promise<void> | undefined;
   private keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly options: SlotSchedulerOptions) {
+    this.spacing = Math.min(32, Math.floor(options.cells / 4));
     this.nextCover = this.sealNextCover();
   }
 
@@ -166,6 +173,8 @@ export class SlotScheduler {
     const readName = read?.name ?? this.coverReadName();
     if (write) write.state = 'sent';
     if (read) read.state = 'sent';
+    this.noteRecent(writeName);
+    this.noteRecent(readName);
     await Promise.all([this.put(write, writeName, write?.bytes ?? cover!.bytes), this.get(read, readName)]);
     // Sealed between slots, so that a cover put leaves as fast as a real one (sealed by its writer).
     if (cover) this.nextCover = this.sealNextCover();
@@ -176,7 +185,6 @@ export class SlotScheduler {
     try {
       await this.options.inner.putMutable(name, bytes, { contentType: 'application/octet-stream' });
       if (job) {
-        this.remember(name);
         this.counts.realWrites++;
         this.settle(job);
         job.resolve();
@@ -194,7 +202,6 @@ export class SlotScheduler {
         ? await readBody(object.body, this.options.blockBytes + 1, { size: object.size })
         : null;
       if (job) {
-        if (bytes) this.remember(name);
         this.counts.realReads++;
         if (job.state !== 'settled') {
           this.settle(job);
@@ -207,37 +214,44 @@ export class SlotScheduler {
     }
   }
 
-  /** A cover read's name: any cell (all exist after a store's first cycle) or a real block known to exist. */
+  /** A cover read's name: a cell (all exist after a store's first cycle), not one used lately or due soon. */
   private coverReadName(): string {
-    const pick = randomInt(this.options.cells + this.known.length);
-    return pick < this.options.cells ? this.options.names.cell(pick) : this.known[pick - this.options.cells]!;
-  }
-
-  /** The next cell of the cover cycle: a fresh random order of all cells each cycle. */
-  private nextCell(): number {
-    if (this.cycle.length === 0) {
-      this.cycle = Array.from({ length: this.options.cells }, (_, i) => i);
-      for (let i = this.cycle.length - 1; i > 0; i--) {
-        const j = randomInt(i + 1);
-        [this.cycle[i], this.cycle[j]] = [this.cycle[j]!, this.cycle[i]!];
-      }
+    const soon = new Set(this.upcoming.slice(0, this.spacing));
+    soon.add(this.nextCover.name);
+    let name = '';
+    for (let attempt = 0; attempt < 32; attempt++) {
+      name = this.options.names.cell(randomInt(this.options.cells));
+      if (!soon.has(name) && !this.recentCounts.has(name)) break;
     }
-    return this.cycle.pop()!;
+    return name;
   }
 
-  /** Remembers a real block's name as existing, for cover reads. */
-  private remember(name: string): void {
-    if (this.knownSet.has(name)) return;
-    if (this.known.length >= KNOWN_NAMES_LIMIT) {
-      const at = randomInt(this.known.length);
-      this.knownSet.delete(this.known[at]!);
-      this.known[at] = name;
-    } else this.known.push(name);
-    this.knownSet.add(name);
+  /** Notes a name this slot uses, forgetting what left the last `2 × spacing` uses (a put and a get a slot). */
+  private noteRecent(name: string): void {
+    this.recent.push(name);
+    this.recentCounts.set(name, (this.recentCounts.get(name) ?? 0) + 1);
+    if (this.recent.length <= 2 * this.spacing) return;
+    const old = this.recent.shift()!;
+    const left = this.recentCounts.get(old)! - 1;
+    if (left === 0) this.recentCounts.delete(old);
+    else this.recentCounts.set(old, left);
+  }
+
+  /** The next cell of the cover cycle, keeping at least `spacing` more queued (a new random order of all cells each cycle). */
+  private nextCellName(): string {
+    while (this.upcoming.length <= this.spacing) {
+      const order = Array.from({ length: this.options.cells }, (_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = randomInt(i + 1);
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      this.upcoming.push(...order.map((i) => this.options.names.cell(i)));
+    }
+    return this.upcoming.shift()!;
   }
 
   private sealNextCover(): { name: string; bytes: Uint8Array } {
-    const name = this.options.names.cell(this.nextCell());
+    const name = this.nextCellName();
     return { name, bytes: sealCover(this.options.blockKey, name, this.options.blockBytes) };
   }
 

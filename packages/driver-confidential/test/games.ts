@@ -131,3 +131,18 @@ export async function runTrial(game: Game, secret: 0 | 1, withDriver: boolean): 
     history: features(events, { candidates: game.candidates, stored, setupOrder }),
   };
 }
+
+/** A write as the core makes it through openStorage: it reads the stored copy, then writes. */
+export const coreWriteOrIdle: Game = {
+  title: 'a write as the core makes it (get, then put) or idle',
+  candidates: ['x1', 'x2'],
+  async setup(store) {
+    for (const id of ['x1', 'x2', 'x3']) await store.putMutable(id, value(500));
+  },
+  async workload(store, secret, clock) {
+    if (secret === 0) return;
+    await clock.sleep(1.5 * SLOT_MS);
+    await read(store, 'x2');
+    await store.putMutable('x2', value(700));
+  },
+};
