@@ -1,6 +1,6 @@
 import { bytesEqual } from '../body.js';
 import { sha256Hex } from '../crypto/hash.js';
-import type { DataKind, StorageDriver } from '../driver.js';
+import type { DataKind, DriverRepairReport, StorageDriver } from '../driver.js';
 import { asStorageError, type StorageError } from '../errors.js';
 import type { ReplicationCoordinator } from '../replication/index.js';
 import type { VersionCache } from '../version-cache/index.js';
@@ -18,19 +18,25 @@ import {
 
 /**
  * The state of one driver's copy of a datum, judged against the newest verified copy on any driver:
- * `current` (verifies, holds the newest version), `stale` (verifies, older), `missing`, `invalid`
- * (does not verify: tampered, another key, another id, wrong hash), `unreachable` (the read failed),
- * `skipped` (the driver does not serve this kind of data).
+ * `current` (verifies, holds the newest version), `degraded` (reads back whole and current, but its
+ * driver, one with redundancy of its own such as the erasure driver, reports parts of it missing or
+ * damaged, or could not check them: see `StorageDriver.repair`), `stale` (verifies, older), `missing`,
+ * `invalid` (does not verify: tampered, another key, another id, wrong hash), `unreachable` (the read
+ * failed), `skipped` (the driver does not serve this kind of data).
  */
-export type CopyState = 'current' | 'stale' | 'missing' | 'invalid' | 'unreachable' | 'skipped';
+export type CopyState = 'current' | 'degraded' | 'stale' | 'missing' | 'invalid' | 'unreachable' | 'skipped';
 
 export interface CopyHealth {
   driver: string;
   state: CopyState;
   /** The version the copy holds (mutable data; a versioned deletion counts as its version). */
   version?: number;
-  /** Why it is invalid or unreachable. */
+  /** Why it is invalid or unreachable; for a degraded copy, why a part of it could not be checked or rebuilt. */
   error?: StorageError;
+  /** Degraded: the parts its driver rebuilds from the others (or would), e.g. `disk-a[0]` for a shard. */
+  parts?: string[];
+  /** Degraded: why, in words, from the driver's repair report. */
+  reason?: string;
 }
 
 /** How one datum stands across the drivers. */
@@ -49,6 +55,16 @@ export interface DatumHealth {
   copies: CopyHealth[];
 }
 
+/** How `inspectMutable` and `inspectImmutable` run. */
+export interface InspectOptions {
+  /**
+   * Also ask each driver with redundancy of its own (`StorageDriver.repair`, dry run) whether a copy
+   * judged current lost parts, and report such a copy `degraded`. Default true.
+   */
+  checkParts?: boolean;
+  signal?: AbortSignal;
+}
+
 /** How `repairMutable` and `repairImmutable` run. */
 export interface RepairOptions {
   /** Report what would be written; write nothing. */
@@ -57,9 +73,12 @@ export interface RepairOptions {
   only?: ReadonlySet<string>;
 }
 
-/** What `sync` did for one datum. */
+/** What `sync` did for one datum (its copies as found, before the repair). */
 export interface DatumRepair extends DatumHealth {
-  /** Drivers the newest copy was written to (or would be, on a dry run). */
+  /**
+   * Drivers the newest copy was written to, or whose driver rebuilt the lost parts of its copy (a
+   * `degraded` copy), or would be, on a dry run.
+   */
   repaired: string[];
   /** Drivers that could not be repaired, with why (a newer copy appeared, the write failed, ...). */
   failed: { driver: string; error: StorageError }[];
@@ -74,11 +93,13 @@ interface ReadCopy {
 /**
  * Reads every driver's copy of a mutable datum and judges each against the newest verified one.
  * Copies are read as a write reads them (`readHeldCopy`: with etags, an invalid copy re-read until two
- * reads agree), so a repair can replace them conditionally.
+ * reads agree), so a repair can replace them conditionally. A current copy on a driver with redundancy
+ * of its own is checked part by part (see `checkWithinDrivers`) unless `checkParts` is false.
  */
 export async function inspectMutable(
   coordinator: ReplicationCoordinator,
   target: WriteTarget,
+  options: InspectOptions = {},
 ): Promise<{ health: DatumHealth; reads: ReadCopy[]; newest?: HeldCopy }> {
   const reads: ReadCopy[] = await Promise.all(
     coordinator.drivers.map(async (driver): Promise<ReadCopy> => {
@@ -124,12 +145,21 @@ export async function inspectMutable(
   const health: DatumHealth = {
     kind: 'mutable',
     dataId: target.dataId,
-    healthy: copies.every((c) => c.state === 'current' || c.state === 'skipped'),
+    healthy: allHealthy(copies),
     copies,
   };
   if (newestVersion !== undefined) {
     health.newestVersion = newestVersion;
     health.deleted = newest!.verified.tombstoneVersion !== undefined;
+  }
+  if (options.checkParts !== false) {
+    await checkWithinDrivers(
+      coordinator.drivers,
+      'mutable',
+      target.dataId,
+      health,
+      options.signal ?? target.signal,
+    );
   }
   return newest === undefined ? { health, reads } : { health, reads, newest };
 }
@@ -145,7 +175,7 @@ export async function repairMutable(
   target: WriteTarget,
   options: RepairOptions = {},
 ): Promise<DatumRepair> {
-  const { health, reads, newest } = await inspectMutable(coordinator, target);
+  const { health, reads, newest } = await inspectMutable(coordinator, target, { checkParts: false });
   const repair: DatumRepair = { ...health, repaired: [], failed: [] };
   if (newest === undefined || newest.bytes === null) return repair;
   const bytes = newest.bytes;
@@ -179,14 +209,21 @@ export async function repairMutable(
       }
     }),
   );
-  await repairWithinDrivers(coordinator.drivers, 'mutable', target.dataId, repair, options);
+  await repairWithinDrivers(coordinator.drivers, 'mutable', target.dataId, repair, {
+    ...options,
+    signal: target.signal,
+  });
   return repair;
 }
 
-/** Reads every driver's copy of immutable data and judges each by the SHA-256 the record holds. */
+/**
+ * Reads every driver's copy of immutable data and judges each by the SHA-256 the record holds. A
+ * current copy on a driver with redundancy of its own is checked part by part unless `checkParts` is false.
+ */
 export async function inspectImmutable(
   coordinator: ReplicationCoordinator,
   record: ImmutableDataRecord,
+  options: InspectOptions = {},
 ): Promise<{ health: DatumHealth; good?: Uint8Array }> {
   let good: Uint8Array | undefined;
   const copies = await Promise.all(
@@ -213,9 +250,12 @@ export async function inspectImmutable(
     kind: 'immutable',
     dataId: record.dataId,
     hash: record.hash,
-    healthy: copies.every((c) => c.state === 'current' || c.state === 'skipped'),
+    healthy: allHealthy(copies),
     copies,
   };
+  if (options.checkParts !== false) {
+    await checkWithinDrivers(coordinator.drivers, 'immutable', record.hash, health, options.signal);
+  }
   return good === undefined ? { health } : { health, good };
 }
 
@@ -225,7 +265,7 @@ export async function repairImmutable(
   record: ImmutableDataRecord,
   options: RepairOptions = {},
 ): Promise<DatumRepair> {
-  const { health, good } = await inspectImmutable(coordinator, record);
+  const { health, good } = await inspectImmutable(coordinator, record, { checkParts: false });
   const repair: DatumRepair = { ...health, repaired: [], failed: [] };
   if (good === undefined) return repair;
   await Promise.all(
@@ -253,39 +293,98 @@ export async function repairImmutable(
 }
 
 /**
- * Lets every driver that keeps redundancy of its own (`StorageDriver.repair`, e.g. erasure shards)
- * rebuild the parts it lost, for each copy judged current: such a copy reads back whole, so nothing
- * was written to it, yet a provider behind it may have lost its part. A driver that rebuilt something
- * is counted in `repaired`; one that could not, in `failed`.
+ * Asks every driver that keeps redundancy of its own (`StorageDriver.repair`, e.g. erasure shards), in
+ * a dry run, whether its copy judged current lost parts: such a copy reads back whole (k of n shards
+ * suffice), yet a provider behind it may have lost its part. A copy with parts to rebuild, or parts its
+ * driver could not check, is marked `degraded`; `healthy` is judged again.
+ */
+async function checkWithinDrivers(
+  drivers: readonly StorageDriver[],
+  kind: DataKind,
+  key: string,
+  health: DatumHealth,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  await Promise.all(
+    drivers.map(async (driver, index) => {
+      const copy = health.copies[index]!;
+      if (!driver.repair || copy.state !== 'current') return;
+      try {
+        const report = await driver.repair(kind, key, { dryRun: true, signal });
+        health.copies[index] = degradedBy(copy, report, health.dataId);
+      } catch (error) {
+        if (signal?.aborted) throw asStorageError(error, { driver: driver.name, key: health.dataId });
+        health.copies[index] = uncheckable(copy, error, health.dataId);
+      }
+    }),
+  );
+  health.healthy = allHealthy(health.copies);
+}
+
+/**
+ * Lets every driver that keeps redundancy of its own (`StorageDriver.repair`) rebuild the parts it
+ * lost, for each copy judged current (see `checkWithinDrivers`), except drivers `only` leaves out. A
+ * driver that rebuilt something (or would, on a dry run) is counted in `repaired`; one that could not,
+ * in `failed`; either way its copy is reported `degraded`, as found.
  */
 async function repairWithinDrivers(
   drivers: readonly StorageDriver[],
   kind: DataKind,
   key: string,
   repair: DatumRepair,
-  options: { dryRun?: boolean; signal?: AbortSignal },
+  options: RepairOptions & { signal?: AbortSignal },
 ): Promise<void> {
   await Promise.all(
     drivers.map(async (driver, index) => {
-      if (!driver.repair || repair.copies[index]?.state !== 'current') return;
+      const copy = repair.copies[index]!;
+      if (!driver.repair || copy.state !== 'current') return;
+      if (options.only !== undefined && !options.only.has(driver.name)) return;
+      let found: CopyHealth;
       try {
         const report = await driver.repair(kind, key, { dryRun: options.dryRun, signal: options.signal });
+        found = degradedBy(copy, report, repair.dataId);
         if (report.rebuilt.length > 0) repair.repaired.push(driver.name);
-        const failed = report.failed[0];
-        if (failed !== undefined) {
-          repair.failed.push({
-            driver: driver.name,
-            error: asStorageError(failed.error, { driver: driver.name, key: repair.dataId }),
-          });
-        }
       } catch (error) {
-        repair.failed.push({
-          driver: driver.name,
-          error: asStorageError(error, { driver: driver.name, key: repair.dataId }),
-        });
+        found = uncheckable(copy, error, repair.dataId);
       }
+      repair.copies[index] = found;
+      if (found.error !== undefined) repair.failed.push({ driver: driver.name, error: found.error });
     }),
   );
+  repair.healthy = allHealthy(repair.copies);
+}
+
+/**
+ * The copy as its driver's repair report finds it: unchanged when every part is whole, else
+ * `degraded`, with the parts to rebuild, the first part that could not be checked or rebuilt as
+ * `error`, and a reason in words.
+ */
+function degradedBy(copy: CopyHealth, report: DriverRepairReport, dataId: string): CopyHealth {
+  if (report.rebuilt.length === 0 && report.failed.length === 0) return copy;
+  const reasons: string[] = [];
+  const degraded: CopyHealth = { ...copy, state: 'degraded' };
+  if (report.rebuilt.length > 0) {
+    degraded.parts = [...report.rebuilt];
+    reasons.push(`parts lost or damaged, rebuildable from the others: ${report.rebuilt.join(', ')}`);
+  }
+  const failed = report.failed[0];
+  if (failed !== undefined) {
+    degraded.error = asStorageError(failed.error, { driver: copy.driver, key: dataId });
+    reasons.push(...report.failed.map((f) => `${f.driver} could not be checked: ${f.error.message}`));
+  }
+  degraded.reason = reasons.join('; ');
+  return degraded;
+}
+
+/** The copy when its driver's repair threw: `degraded`, as its parts could not be checked. */
+function uncheckable(copy: CopyHealth, thrown: unknown, dataId: string): CopyHealth {
+  const error = asStorageError(thrown, { driver: copy.driver, key: dataId });
+  return { ...copy, state: 'degraded', error, reason: `its parts could not be checked: ${error.message}` };
+}
+
+/** Every copy is current, or its driver does not serve this kind of data. */
+function allHealthy(copies: readonly CopyHealth[]): boolean {
+  return copies.every((c) => c.state === 'current' || c.state === 'skipped');
 }
 
 function sameBytes(a: HeldCopy, b: HeldCopy): boolean {
