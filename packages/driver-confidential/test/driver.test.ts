@@ -69,6 +69,26 @@ describe('what the provider holds and sees', () => {
     expect(view.events.filter((e) => e.op === 'put').every((e) => e.bytes === BLOCK)).toBe(true);
   });
 
+  it('keeps sending while the user is idle, and stops at close', async () => {
+    const clock = new VirtualClock();
+    const view = new ProviderView(clock);
+    const driver = confidential({ inner: view, clock, slotMs: 10 });
+    await driver.putMutable('one', Uint8Array.of(1));
+    view.startRecording();
+    await clock.sleep(95); // idle: the slots at 10, 20, ... 90 ms
+    expect(view.events.filter((e) => e.op === 'put').map((e) => e.at)).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90,
+    ]);
+    expect(view.events.filter((e) => e.op === 'get').map((e) => e.at)).toEqual([
+      10, 20, 30, 40, 50, 60, 70, 80, 90,
+    ]);
+    expect(view.events.filter((e) => e.op === 'put').every((e) => e.bytes === BLOCK)).toBe(true);
+    await driver.close?.();
+    const sent = view.events.length;
+    await clock.sleep(100);
+    expect(view.events.length).toBe(sent);
+  });
+
   it('refuses a tampered block, and a block moved to another name, with IntegrityError', async () => {
     const clock = new VirtualClock();
     const view = new ProviderView(clock);
