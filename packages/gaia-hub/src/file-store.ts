@@ -10,9 +10,10 @@ import {
   sha256Hex,
 } from '@blockstack-storage/core';
 import { doesNotExistError, preconditionFailedError, storageUnavailableError } from './hub-errors.js';
-import { encodeStoredFile, openStoredFile, type StoredFileHeader } from './stored-file.js';
+import { KeyGate } from './key-gate.js';
+import { encodeStoredFile, openStoredFile, type StoredFileHeader, tombstoneHeader } from './stored-file.js';
 
-/** One driver's copy of a file, opened as far as its header. */
+/** One driver's copy of a file (or of its tombstone), opened as far as its header. */
 type Copy =
   | { state: 'absent' }
   | {
@@ -41,10 +42,20 @@ export interface StoreConditions {
   ifNoneMatch?: string;
 }
 
+export interface DeleteConditions {
+  /** Delete only if the newest copy's ETag is this (the archival delete: only the version it kept). */
+  ifMatch?: string;
+}
+
 export interface FileStoreOptions {
   drivers: readonly StorageDriver[];
   requiredWrite?: Iterable<string>;
   policy?: DriverPolicy;
+  /**
+   * Remove a delete's objects once every driver took its tombstone. Default `true`. Set `false` when
+   * several hub processes share the drivers: the removal is safe only against stores of this process.
+   */
+  removeTombstones?: boolean;
 }
 
 /**
@@ -65,9 +76,24 @@ const REVOCATION_PREFIX = '.gaia-hub/oldest-valid-token/';
  * conditional on the driver etag of the copy it read (`ifNoneMatch: '*'` when there was none), so of two
  * racing stores of one file exactly one lands on each such driver, and a client's If-Match / If-None-Match
  * holds atomically there. Drivers without conditional writes are written unconditionally.
+ *
+ * A delete is written the same way: a tombstone (a header marked `deleted`, no bytes) at version + 1, so
+ * a delete and a store racing each other are ordered by the arbiter like two stores, and a driver that
+ * missed the delete keeps an older version that the tombstone outranks. Whenever the newest copy is a
+ * tombstone the file is absent: reads, stats and listings leave it out, a delete answers 404, and a store
+ * (If-None-Match: * holds) writes the tombstone's version + 1. Once every driver took the tombstone the
+ * objects are removed (a best-effort second step, skipped when any copy is no longer a tombstone), so
+ * tombstones stay only where some driver missed the delete, until a store or delete reaches it.
  */
 export class FileStore {
   readonly coordinator: ReplicationCoordinator;
+  private readonly removeTombstones: boolean;
+  /**
+   * Stores and tombstone writes of a key share it; removing a tombstone takes it alone, so a store of
+   * this process cannot land between the removal's check and its deletes (drivers cannot delete
+   * conditionally). Another process's store can: hence `removeTombstones: false` for several hubs.
+   */
+  private readonly gate = new KeyGate();
 
   constructor(options: FileStoreOptions) {
     this.coordinator = new ReplicationCoordinator({
@@ -75,6 +101,7 @@ export class FileStore {
       requiredWrite: options.requiredWrite ?? [],
       policy: options.policy,
     });
+    this.removeTombstones = options.removeTombstones ?? true;
   }
 
   /** Largest file the drivers can hand back whole (the coordinator's read limit), in bytes. */
@@ -83,19 +110,18 @@ export class FileStore {
   }
 
   /**
-   * @returns the newest copy of `key` (`address/path`), or `undefined` when no driver holds one.
-   * @throws HubError 503 when no copy was found and some driver could not be read.
+   * @returns the newest copy of `key` (`address/path`), or `undefined` when no driver holds one or the
+   *   newest is a tombstone.
+   * @throws HubError 503 when no copy was found and every driver failed to be read.
    */
   async newest(key: string, signal?: AbortSignal): Promise<NewestCopy | undefined> {
     const copies = await this.openCopies(key, signal);
     const index = newestIndex(copies);
-    await Promise.all(copies.map((copy, i) => (i === index ? undefined : discard(copy))));
-    if (index === undefined) {
-      throwIfAllUnreadable(copies, key);
-      return undefined;
-    }
-    const copy = copies[index] as Extract<Copy, { state: 'present' }>;
-    return { header: copy.header, body: copy.rest, close: copy.close };
+    const copy = index === undefined ? undefined : (copies[index] as PresentCopy);
+    const served = copy?.header.deleted === true ? undefined : copy;
+    await Promise.all(copies.map((c) => (c === served ? undefined : discard(c))));
+    if (copy === undefined) throwIfAllUnreadable(copies, key);
+    return served && { header: served.header, body: served.rest, close: served.close };
   }
 
   /**
@@ -111,17 +137,37 @@ export class FileStore {
     conditions: StoreConditions,
     signal?: AbortSignal,
   ): Promise<StoredFileHeader> {
+    return this.gate.shared(key, () => this.storeNow(key, bytes, contentType, conditions, signal));
+  }
+
+  /**
+   * Deletes `key`: writes its tombstone over every copy (conditionally, as a store), then removes the
+   * objects when every driver took it. A delete that loses a race to a store deletes what that store
+   * wrote (unless `conditions` say otherwise); one that loses to another delete is done.
+   * @throws HubError 404 when no driver holds it or its newest copy is a tombstone; 412 when
+   *   `conditions.ifMatch` does not hold; 503 when the required-write drivers did not all take it.
+   */
+  async delete(key: string, conditions: DeleteConditions = {}, signal?: AbortSignal): Promise<void> {
+    const tombstone = await this.gate.shared(key, () => this.writeTombstone(key, conditions, signal));
+    if (tombstone.onEveryDriver && this.removeTombstones) await this.removeTombstone(key, signal);
+  }
+
+  private async storeNow(
+    key: string,
+    bytes: Uint8Array,
+    contentType: string,
+    conditions: StoreConditions,
+    signal?: AbortSignal,
+  ): Promise<StoredFileHeader> {
     const conditional = conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined;
     const etag = `"${sha256Hex(bytes)}"`;
     for (let attempt = 1; ; attempt++) {
-      const copies = await this.openCopies(key, signal);
-      await Promise.all(copies.map(discard));
-      const index = newestIndex(copies);
-      const current =
-        index === undefined ? undefined : (copies[index] as Extract<Copy, { state: 'present' }>);
+      const copies = await this.readHeaders(key, signal);
+      const current = newestOf(copies);
       if (current === undefined) throwIfAllUnreadable(copies, key);
-      checkConditions(conditions, current?.header);
+      checkConditions(conditions, liveHeader(current));
 
+      // Over a tombstone too: its version is the delete's, and a stale copy elsewhere is below it.
       const header: StoredFileHeader = {
         version: (current?.header.version ?? 0) + 1,
         etag,
@@ -129,37 +175,7 @@ export class FileStore {
         size: bytes.byteLength,
         modified: Date.now(),
       };
-      const object = encodeStoredFile(header, bytes);
-      const put = async (driver: StorageDriver, i: number) => {
-        const options: PutOptions = { signal, size: object.byteLength };
-        if (driver.capabilities.conditionalWrites) {
-          const copy = copies[i];
-          // Without knowing what the driver holds, a conditional write cannot be based on it.
-          if (copy?.state === 'failed') throw copy.error;
-          if (copy === undefined || copy.state === 'absent') options.ifNoneMatch = '*';
-          else if (copy.driverEtag !== undefined) options.ifMatch = copy.driverEtag;
-        }
-        return driver.putMutable(key, object, options);
-      };
-      // The arbiter is written first and the others only if it took the write: racing stores are ordered
-      // by one driver, so two of them cannot each win on a different required driver (and both fail).
-      const arbiter = this.arbiterIndex();
-      let settleArbiter: (written: Promise<unknown>) => void = () => {};
-      const arbiterWrite = new Promise<unknown>((resolve) => {
-        settleArbiter = resolve;
-      });
-      // Its failure is the arbiter's own outcome; the others only wait on it.
-      arbiterWrite.catch(() => {});
-      const report = await this.coordinator.writeEach('mutable', key, async (driver, i) => {
-        if (arbiter === undefined) return put(driver, i);
-        if (i === arbiter) {
-          const written = put(driver, i);
-          settleArbiter(written);
-          return written;
-        }
-        await arbiterWrite;
-        return put(driver, i);
-      });
+      const report = await this.writeOver(key, copies, encodeStoredFile(header, bytes), signal);
       if (report.ok) return header;
       if (!lostRace(report)) throw failedWrite('store', key, report);
       if (conditional) {
@@ -175,16 +191,94 @@ export class FileStore {
     }
   }
 
+  /** @returns whether every driver that keeps mutable data took the tombstone. */
+  private async writeTombstone(
+    key: string,
+    conditions: DeleteConditions,
+    signal?: AbortSignal,
+  ): Promise<{ onEveryDriver: boolean }> {
+    for (let attempt = 1; ; attempt++) {
+      const copies = await this.readHeaders(key, signal);
+      const current = newestOf(copies);
+      const live = liveHeader(current);
+      if (current === undefined || live === undefined) {
+        if (current === undefined) throwIfAllUnreadable(copies, key);
+        if (attempt === 1) throw doesNotExistError(`${key} does not exist.`);
+        // A racing delete won: what this one was asked to delete is gone.
+        return { onEveryDriver: false };
+      }
+      if (conditions.ifMatch !== undefined && !sameEtag(conditions.ifMatch, live.etag)) {
+        throw preconditionFailedError(`The file's ETag is ${live.etag}, not ${conditions.ifMatch}.`);
+      }
+      const tombstone = encodeStoredFile(tombstoneHeader(current.header.version + 1), new Uint8Array(0));
+      const report = await this.writeOver(key, copies, tombstone, signal);
+      if (report.ok) return { onEveryDriver: report.outcomes.every((o) => o.status !== 'failed') };
+      if (!lostRace(report)) throw failedWrite('delete', key, report);
+      if (conditions.ifMatch !== undefined) {
+        throw preconditionFailedError(`${key} was changed by a store while it was being deleted.`);
+      }
+      if (attempt >= UNCONDITIONAL_STORE_ATTEMPTS) {
+        throw storageUnavailableError(
+          `${key} kept changing under ${attempt} attempts to delete it: retry later.`,
+        );
+      }
+    }
+  }
+
   /**
-   * Deletes every copy of `key`.
-   * @throws HubError 404 when no driver holds it; 503 when the required-write drivers did not all delete it.
+   * Removes `key`'s objects if every copy is (still) a tombstone or gone, alone among this process's
+   * writes of the key. Best effort: a driver that fails keeps its tombstone, which reads as absent.
    */
-  async delete(key: string, signal?: AbortSignal): Promise<void> {
-    const found = await this.newest(key, signal);
-    if (found === undefined) throw doesNotExistError(`${key} does not exist.`);
-    await found.close();
-    const report = await this.coordinator.delete('mutable', key, signal);
-    if (!report.ok) throw failedWrite('delete', key, report);
+  private async removeTombstone(key: string, signal?: AbortSignal): Promise<void> {
+    await this.gate.exclusive(key, async () => {
+      const copies = await this.readHeaders(key, signal);
+      const onlyTombstones = copies.every(
+        (copy) => copy.state === 'absent' || (copy.state === 'present' && copy.header.deleted === true),
+      );
+      if (onlyTombstones) await this.coordinator.delete('mutable', key, signal);
+    });
+  }
+
+  /**
+   * Writes `object` over `copies` (what each driver held when read), conditional on them where the
+   * driver can: the arbiter first, the others only if it took the write.
+   */
+  private async writeOver(
+    key: string,
+    copies: readonly Copy[],
+    object: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<ReplicationReport> {
+    const put = async (driver: StorageDriver, i: number) => {
+      const options: PutOptions = { signal, size: object.byteLength };
+      if (driver.capabilities.conditionalWrites) {
+        const copy = copies[i];
+        // Without knowing what the driver holds, a conditional write cannot be based on it.
+        if (copy?.state === 'failed') throw copy.error;
+        if (copy === undefined || copy.state === 'absent') options.ifNoneMatch = '*';
+        else if (copy.driverEtag !== undefined) options.ifMatch = copy.driverEtag;
+      }
+      return driver.putMutable(key, object, options);
+    };
+    // The arbiter is written first and the others only if it took the write: racing stores are ordered
+    // by one driver, so two of them cannot each win on a different required driver (and both fail).
+    const arbiter = this.arbiterIndex();
+    let settleArbiter: (written: Promise<unknown>) => void = () => {};
+    const arbiterWrite = new Promise<unknown>((resolve) => {
+      settleArbiter = resolve;
+    });
+    // Its failure is the arbiter's own outcome; the others only wait on it.
+    arbiterWrite.catch(() => {});
+    return this.coordinator.writeEach('mutable', key, async (driver, i) => {
+      if (arbiter === undefined) return put(driver, i);
+      if (i === arbiter) {
+        const written = put(driver, i);
+        settleArbiter(written);
+        return written;
+      }
+      await arbiterWrite;
+      return put(driver, i);
+    });
   }
 
   /**
@@ -208,7 +302,10 @@ export class FileStore {
     return names.sort();
   }
 
-  /** The newest header of each key (keys no driver holds any more are left out), a few reads at a time. */
+  /**
+   * The newest header of each key that exists, a few reads at a time: keys no driver holds and keys
+   * whose newest copy is a tombstone are left out.
+   */
   async stats(keys: readonly string[], signal?: AbortSignal): Promise<Map<string, StoredFileHeader>> {
     const found = new Map<string, StoredFileHeader>();
     let next = 0;
@@ -277,6 +374,25 @@ export class FileStore {
   private openCopies(key: string, signal?: AbortSignal): Promise<Copy[]> {
     return Promise.all(this.coordinator.drivers.map((driver) => openCopy(driver, key, signal)));
   }
+
+  /** Every driver's copy of `key` as far as its header, the bytes left unread. */
+  private async readHeaders(key: string, signal?: AbortSignal): Promise<Copy[]> {
+    const copies = await this.openCopies(key, signal);
+    await Promise.all(copies.map(discard));
+    return copies;
+  }
+}
+
+type PresentCopy = Extract<Copy, { state: 'present' }>;
+
+function newestOf(copies: readonly Copy[]): PresentCopy | undefined {
+  const index = newestIndex(copies);
+  return index === undefined ? undefined : (copies[index] as PresentCopy);
+}
+
+/** The header of the file `copy` holds; `undefined` when there is none or it is a tombstone. */
+function liveHeader(copy: PresentCopy | undefined): StoredFileHeader | undefined {
+  return copy?.header.deleted === true ? undefined : copy?.header;
 }
 
 async function openCopy(driver: StorageDriver, key: string, signal?: AbortSignal): Promise<Copy> {
@@ -326,7 +442,11 @@ function sameEtag(a: string, b: string): boolean {
   return bare(a) === bare(b);
 }
 
-function checkConditions(conditions: StoreConditions, current: StoredFileHeader | undefined): void {
+/**
+ * @param current the newest live file's header (`undefined` when absent or deleted).
+ * @throws HubError 412 when the store's conditions do not hold for it.
+ */
+export function checkConditions(conditions: StoreConditions, current: StoredFileHeader | undefined): void {
   const { ifMatch, ifNoneMatch } = conditions;
   if (ifMatch !== undefined && ifNoneMatch !== undefined) {
     throw preconditionFailedError('Send If-Match or If-None-Match, not both.');

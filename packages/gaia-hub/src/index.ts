@@ -1,6 +1,12 @@
 export { startHub, type StartHubOptions, type RunningHub } from './start-hub.js';
 export { createGaiaHubHandler, type GaiaHubHandler, type GaiaHubOptions } from './request-handler.js';
-export { FileStore, type FileStoreOptions, type NewestCopy, type StoreConditions } from './file-store.js';
+export {
+  type DeleteConditions,
+  FileStore,
+  type FileStoreOptions,
+  type NewestCopy,
+  type StoreConditions,
+} from './file-store.js';
 export type { StoredFileHeader } from './stored-file.js';
 export {
   challengeTextOf,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DriverPolicy, type StorageDriver, validateDataId } from '@blockstack-storage/core';
+import { deleteKeepingHistory, isHistoryName, storeKeepingHistory } from './archival.js';
 import {
   challengeTextOf,
   checkDeleteScope,
@@ -9,7 +10,7 @@ import {
   type VerifiedToken,
   verifyAuthorization,
 } from './authentication.js';
-import { FileStore } from './file-store.js';
+import { FileStore, type StoreConditions } from './file-store.js';
 import {
   badPathError,
   HubError,
@@ -17,6 +18,7 @@ import {
   payloadTooLargeError,
   validationError,
 } from './hub-errors.js';
+import type { StoredFileHeader } from './stored-file.js';
 
 export interface GaiaHubOptions {
   /** The drivers files are stored on, opened and initialised, in read order. The caller closes them. */
@@ -40,6 +42,11 @@ export interface GaiaHubOptions {
   validHubUrls?: readonly string[];
   /** When set, only these addresses (a bucket's, or its association token's issuer) may write. */
   allowedAddresses?: readonly string[];
+  /**
+   * Remove a delete's objects once every driver took its tombstone. Default `true`; set `false` when
+   * several hub processes share the drivers (see the README's Deletes).
+   */
+  removeTombstones?: boolean;
 }
 
 /** A request handler for `http.createServer`, and the store behind it. */
@@ -56,7 +63,6 @@ const DELETE_ROUTE = new RegExp(`^/delete/${ADDRESS}/(.+)$`);
 const LIST_ROUTE = new RegExp(`^/list-files/${ADDRESS}/?$`);
 const REVOKE_ROUTE = new RegExp(`^/revoke-all/${ADDRESS}/?$`);
 const READ_ROUTE = new RegExp(`^${READ_PATH}${ADDRESS}/(.+)$`);
-const HISTORY_PREFIX = '.history.';
 
 /**
  * The Gaia hub's HTTP API over the given drivers: `GET /hub_info`, `POST /store/<address>/<path>`,
@@ -120,17 +126,14 @@ export function createGaiaHubHandler(options: GaiaHubOptions): GaiaHubHandler {
       const token = await authorize(request, address);
       checkWriteScope(token.scopes, address, path);
       const bytes = await readUpload(request, maxUploadBytes, megabytes);
-      const key = `${address}/${path}`;
-      if (isArchival(token.scopes)) await archive(store, address, path);
-      const header = await store.store(
-        key,
-        bytes,
-        request.headers['content-type'] ?? 'application/octet-stream',
-        {
-          ifMatch: request.headers['if-match'],
-          ifNoneMatch: request.headers['if-none-match'],
-        },
-      );
+      const contentType = request.headers['content-type'] ?? 'application/octet-stream';
+      const conditions: StoreConditions = {
+        ifMatch: request.headers['if-match'],
+        ifNoneMatch: request.headers['if-none-match'],
+      };
+      const header = isArchival(token.scopes)
+        ? await storeKeepingHistory(store, address, path, bytes, contentType, conditions)
+        : await store.store(`${address}/${path}`, bytes, contentType, conditions);
       sendJson(response, 202, {
         publicURL: readUrlPrefixFor(request) + urlPathOf(address, path),
         etag: header.etag,
@@ -144,13 +147,8 @@ export function createGaiaHubHandler(options: GaiaHubOptions): GaiaHubHandler {
       const path = filePathOf(match[2]!);
       const token = await authorize(request, address);
       checkDeleteScope(token.scopes, address, path);
-      if (isArchival(token.scopes)) {
-        if (!(await archive(store, address, path)))
-          throw new HubError(404, 'DoesNotExist', `${address}/${path} does not exist.`);
-        await store.delete(`${address}/${path}`);
-      } else {
-        await store.delete(`${address}/${path}`);
-      }
+      if (isArchival(token.scopes)) await deleteKeepingHistory(store, address, path);
+      else await store.delete(`${address}/${path}`);
       response.writeHead(202, { 'Content-Length': '0' }).end();
       return;
     }
@@ -295,51 +293,34 @@ async function listPage(
   const all = (await store.listNames(prefix))
     .map((id) => id.slice(prefix.length))
     .filter((name) => !(hideHistory && isHistoryName(name)));
-  const start = page === null ? 0 : all.findIndex((name) => name > page);
-  const names = start < 0 ? [] : all.slice(start, start + pageSize);
-  const last = names[names.length - 1];
-  const nextPage = last !== undefined && start + names.length < all.length ? last : null;
+  // The listed driver may hold names whose newest copy (on any driver) is a tombstone, or a stale file
+  // where another driver holds one: each name is checked against every driver, and the page is filled
+  // past the deleted ones (an empty page with a next page would end @stacks/storage's listing).
+  const headers = new Map<string, StoredFileHeader>();
+  let next = page === null ? 0 : all.findIndex((name) => name > page);
+  if (next < 0) next = all.length;
+  while (headers.size < pageSize && next < all.length) {
+    const batch = all.slice(next, next + pageSize - headers.size);
+    next += batch.length;
+    for (const [key, header] of await store.stats(batch.map((name) => prefix + name))) {
+      headers.set(key.slice(prefix.length), header);
+    }
+  }
+  const names = [...headers.keys()].sort();
+  const nextPage = next < all.length ? all[next - 1]! : null;
   if (!stat) return { entries: names, page: nextPage };
-  const headers = await store.stats(names.map((name) => prefix + name));
-  const entries = names.flatMap((name) => {
-    const header = headers.get(prefix + name);
-    if (header === undefined) return [];
-    return [
-      {
-        name,
-        exists: true,
-        lastModifiedDate: header.modified,
-        etag: header.etag,
-        contentLength: header.size,
-        contentType: header.contentType,
-      },
-    ];
+  const entries = names.map((name) => {
+    const header = headers.get(name)!;
+    return {
+      name,
+      exists: true,
+      lastModifiedDate: header.modified,
+      etag: header.etag,
+      contentLength: header.size,
+      contentType: header.contentType,
+    };
   });
   return { entries, page: nextPage };
-}
-
-function isHistoryName(path: string): boolean {
-  return (path.split('/').pop() ?? '').startsWith(HISTORY_PREFIX);
-}
-
-/**
- * Archival tokens keep what they replace: the current file is copied to `.history.<ms>.<random>.<name>`
- * beside it before a store or delete.
- * @returns whether there was a file to keep.
- */
-async function archive(store: FileStore, address: string, path: string): Promise<boolean> {
-  const key = `${address}/${path}`;
-  const current = await store.newest(key);
-  if (current === undefined) return false;
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of current.body) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
-  const slash = path.lastIndexOf('/');
-  const historyPath = `${path.slice(0, slash + 1)}${HISTORY_PREFIX}${Date.now()}.${Math.random().toString(36).slice(2, 10)}.${path.slice(slash + 1)}`;
-  await store.store(`${address}/${historyPath}`, new Uint8Array(bytes), current.header.contentType, {
-    ifNoneMatch: '*',
-  });
-  return true;
 }
 
 async function serveRead(

@@ -16,6 +16,16 @@ export interface StoredFileHeader {
   size: number;
   /** When the hub stored it, in ms since the epoch (list-files' `lastModifiedDate`). */
   modified: number;
+  /**
+   * `true` on a tombstone: the record of a delete, with no bytes (`etag` and `contentType` empty, `size`
+   * 0). It outranks older copies like any version, so a driver that missed the delete is not served.
+   */
+  deleted?: boolean;
+}
+
+/** The header of a delete's tombstone, `version` one more than the newest copy it replaces. */
+export function tombstoneHeader(version: number): StoredFileHeader {
+  return { version, etag: '', contentType: '', size: 0, modified: Date.now(), deleted: true };
 }
 
 const MAGIC = new TextEncoder().encode('gaia-hub-file 1\n');
@@ -106,7 +116,8 @@ function parseHeader(line: Uint8Array): StoredFileHeader | undefined {
     typeof h.etag !== 'string' ||
     typeof h.contentType !== 'string' ||
     !Number.isSafeInteger(h.size) ||
-    typeof h.modified !== 'number'
+    typeof h.modified !== 'number' ||
+    (h.deleted !== undefined && typeof h.deleted !== 'boolean')
   ) {
     return undefined;
   }

@@ -88,3 +88,32 @@ describe('archival scopes', () => {
     expect(((await listed.json()) as { entries: string[] }).entries).toEqual(['log/today.txt']);
   });
 });
+
+describe('archival scopes and refused stores', () => {
+  it('keep nothing when the store is refused (412), and keep the version a store replaced', async () => {
+    const app = makeAppKey();
+    const auth = bearer(app, challenge, {
+      associationToken: associationToken(identity, app),
+      scopes: [{ scope: 'putFileArchival', domain: 'diary.txt' }],
+    });
+    const first = await store(app, 'diary.txt', auth, 'first', { 'If-None-Match': '*' });
+    expect(first.status).toBe(202);
+    const historyNames = async () => {
+      const names: string[] = [];
+      for await (const id of hub.disk.listMutable!({ prefix: `${app.address}/` })) names.push(id);
+      return names.filter((name) => name.includes('.history.'));
+    };
+
+    expect((await store(app, 'diary.txt', auth, 'lost', { 'If-Match': '"not-its-etag"' })).status).toBe(412);
+    expect((await store(app, 'diary.txt', auth, 'lost', { 'If-None-Match': '*' })).status).toBe(412);
+    expect(await historyNames()).toEqual([]);
+
+    expect(
+      (await store(app, 'diary.txt', auth, 'second', { 'If-Match': String(first.body.etag) })).status,
+    ).toBe(202);
+    const kept = await historyNames();
+    expect(kept).toHaveLength(1);
+    expect(await (await fetch(`${hub.readUrl}${kept[0]}`)).text()).toBe('first');
+    expect(await (await fetch(`${hub.readUrl}${app.address}/diary.txt`)).text()).toBe('second');
+  });
+});
