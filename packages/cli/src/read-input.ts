@@ -1,12 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import {
-  AbortedError,
-  ConfigurationError,
-  concatBytes,
-  TooLargeError,
-  throwIfAborted,
-} from '@blockstack-storage/core';
+import { AbortedError, ConfigurationError, throwIfAborted } from '@blockstack-storage/core';
 import type { Progress } from './progress.js';
 import { MIB } from './put-limits.js';
 
@@ -43,34 +37,6 @@ export async function openInput(
   }
   const stream = handle.createReadStream({ highWaterMark: MIB, autoClose: true });
   return counted(stream, makeProgress(size), signal, size);
-}
-
-/** Reads a whole file, or stdin for `-` / no file, counting bytes on `progress`. Binary-safe. */
-export async function readInput(
-  file: string | undefined,
-  stdin: NodeJS.ReadableStream,
-  makeProgress: (total: number | undefined) => Progress,
-  signal: AbortSignal,
-  maxBytes: number,
-): Promise<Uint8Array> {
-  if (file !== undefined && file !== '-') {
-    const handle = await openFile(file);
-    try {
-      // Refused before reading a byte: a 10 GiB file should not be read only to be rejected.
-      if ((await handle.stat()).size > maxBytes) throw tooLarge(file, maxBytes);
-    } finally {
-      await handle.close();
-    }
-  }
-  const input = await openInput(file, stdin, makeProgress, signal);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of input.body) {
-    chunks.push(chunk);
-    total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(file === undefined || file === '-' ? 'stdin' : file, maxBytes);
-  }
-  return concatBytes(chunks, total);
 }
 
 async function openFile(file: string) {
@@ -118,13 +84,4 @@ function counted(
       return bytesRead;
     },
   };
-}
-
-function tooLarge(what: string, maxBytes: number): TooLargeError {
-  return new TooLargeError(
-    `${what} is larger than ${maxBytes / MIB} MiB, the most this command puts at once`,
-    {
-      hint: 'Store it as mutable data (without --immutable): mutable puts stream values of any size.',
-    },
-  );
 }

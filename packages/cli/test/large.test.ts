@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,22 @@ describe('large values', () => {
     expect(put.code).toBe(0);
     expect(json(put)).toMatchObject({ size: piped.byteLength, format: 'bsc1' });
     expect((await runCli(home, ['get', 'piped.bin'])).stdout.equals(piped)).toBe(true);
+  });
+
+  it('streams a large immutable value: the record holds its manifest hash, its SHA-256 is shown', async () => {
+    const value = bytes.subarray(0, 12 * 1024 * 1024 + 3);
+    await writeFile(join(home, 'release.bin'), value);
+    const put = await runCli(home, ['put', 'release.tar', 'release.bin', '--immutable', '--json']);
+    expect(put.code).toBe(0);
+    const sha256 = createHash('sha256').update(value).digest('hex');
+    const stored = json<{ hash: string; sha256: string; chunked: boolean; size: number }>(put);
+    expect(stored).toMatchObject({ sha256, chunked: true, size: value.byteLength });
+    expect(stored.hash).not.toBe(sha256);
+    const out = join(home, 'release.copy');
+    const got = await runCli(home, ['get', 'release.tar', '--immutable', '-o', out, '--json']);
+    expect(got.code).toBe(0);
+    expect(json(got)).toMatchObject({ kind: 'immutable', hash: stored.hash, sha256, chunked: true });
+    expect((await readFile(out)).equals(value)).toBe(true);
   });
 
   it('a get -o of a value with a tampered chunk fails (exit 5) and leaves no file, not even a part', async () => {

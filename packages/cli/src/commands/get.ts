@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { bytesToStream, NotFoundError, readBody } from '@blockstack-storage/core';
+import { NotFoundError, readBody } from '@blockstack-storage/core';
 import type { Command } from '../command.js';
 import { DriverProgressBoard } from '../driver-progress-board.js';
 import { openClient } from '../open-client.js';
@@ -17,7 +17,15 @@ type Found =
       encrypted: boolean;
       source: string;
     }
-  | { kind: 'immutable'; body: AsyncIterable<Uint8Array>; size: number; hash: string; source: string };
+  | {
+      kind: 'immutable';
+      body: AsyncIterable<Uint8Array>;
+      size: number;
+      hash: string;
+      sha256: string;
+      chunked: boolean;
+      source: string;
+    };
 
 export const getCommand: Command = {
   name: 'get',
@@ -58,11 +66,9 @@ export const getCommand: Command = {
         if (mutable) found = { kind: 'mutable', ...mutable };
       }
       if (found === undefined) {
-        const immutable = await client.getImmutable(id, { owner, signal });
-        if (immutable) {
-          const { data, ...rest } = immutable;
-          found = { kind: 'immutable', ...rest, body: bytesToStream(data), size: data.byteLength };
-        }
+        const immutable = await client.getImmutableStream(id, { owner, signal });
+        if (immutable?.chunked) board.mute();
+        if (immutable) found = { kind: 'immutable', ...immutable };
       }
       board.end(); // a chunked value's board is muted: its chunks are read as the output is written
       if (found === undefined) {
@@ -81,7 +87,7 @@ export const getCommand: Command = {
         source: found.source,
         ...(found.kind === 'mutable'
           ? { version: found.version, timestamp: found.timestamp, encrypted: found.encrypted }
-          : { hash: found.hash }),
+          : { hash: found.hash, sha256: found.sha256, chunked: found.chunked }),
       };
       if (out.options.json) {
         if (file !== undefined) await writeOutput(found.body, file, out.stdout, noProgress);
@@ -96,7 +102,7 @@ export const getCommand: Command = {
         allowed: !out.options.quiet,
       });
       await writeOutput(found.body, file, out.stdout, progress);
-      const version = found.kind === 'mutable' ? `version ${found.version}` : `sha256 ${found.hash}`;
+      const version = found.kind === 'mutable' ? `version ${found.version}` : `sha256 ${found.sha256}`;
       const summary = `${id} ${version} (${found.size} bytes from ${found.source})`;
       // stdout carries the data itself unless -o was given.
       if (file !== undefined) out.line(`wrote    ${file}: ${summary}`);

@@ -1,11 +1,11 @@
 import { basename } from 'node:path';
+import { DEFAULT_CHUNK_THRESHOLD_BYTES as CHUNK_THRESHOLD_BYTES } from '@blockstack-storage/core';
 import type { Command } from '../command.js';
 import { outcomeLines, outcomesJson } from '../driver-outcomes.js';
 import { DriverProgressBoard } from '../driver-progress-board.js';
 import { openClient } from '../open-client.js';
 import { createProgress } from '../progress.js';
-import { MAX_IMMUTABLE_PUT_BYTES } from '../put-limits.js';
-import { openInput, readInput } from '../read-input.js';
+import { openInput } from '../read-input.js';
 import { UsageError } from '../usage-error.js';
 
 export const putCommand: Command = {
@@ -13,7 +13,7 @@ export const putCommand: Command = {
   summary: 'store a file or stdin under an id (mutable: signed and versioned; --immutable: by hash)',
   usage: 'put <id> [file|-] [--immutable] [--public]',
   description:
-    'Stores the bytes of a file, or of stdin when the file is "-" or missing, under <id>. Mutable data (the default) is encrypted to your data key unless --public, signed, given the next version, and written to every configured driver; the put succeeds when every required-write driver succeeded. A mutable value of any size is streamed from the file (values over 1 MiB are stored in chunks; memory stays at a few MiB). --immutable stores the bytes by their SHA-256 and records the hash under <id> in your zone file (a NAME_UPDATE in the ledger); immutable data is stored as given (not encrypted), up to 512 MiB. Prints the version or hash and what each driver did. A progress bar shows on a terminal for inputs over 4 MiB.',
+    'Stores the bytes of a file, or of stdin when the file is "-" or missing, under <id>. Mutable data (the default) is encrypted to your data key unless --public, signed, given the next version, and written to every configured driver; the put succeeds when every required-write driver succeeded. A value of any size is streamed from the file (values over 1 MiB are stored in chunks; memory stays at a few MiB). --immutable stores the bytes by their SHA-256 and records the hash under <id> in your zone file (a NAME_UPDATE in the ledger); immutable data is stored as given (not encrypted); above 1 MiB it is stored in chunks and the record holds the hash of their signed manifest, which states the SHA-256 of the whole value. Prints the version or hash and what each driver did. A progress bar shows on a terminal for inputs over 4 MiB.',
   options: {
     immutable: {
       type: 'boolean',
@@ -48,36 +48,37 @@ export const putCommand: Command = {
     out.detail(`${label}...`);
     const makeProgress = (total: number | undefined) =>
       createProgress({ label, total, stream: out.stderr, allowed: !out.options.quiet && !out.options.json });
-    // Immutable values are hashed whole; a mutable value streams from the input into the client.
-    const data = immutable
-      ? await readInput(file, context.stdin, makeProgress, signal, MAX_IMMUTABLE_PUT_BYTES)
-      : undefined;
-    const input = immutable ? undefined : await openInput(file, context.stdin, makeProgress, signal);
-    // One live line per driver while the value replicates (terminal only, values over 4 MiB).
+    // The value streams from the input into the client.
+    const input = await openInput(file, context.stdin, makeProgress, signal);
+    // One live line per driver while the value replicates (terminal only, values over 4 MiB): a file
+    // over the chunk threshold goes in chunks, transfers of their own, so the input's bar shows it.
     const board = new DriverProgressBoard(out.stderr, !out.options.quiet && !out.options.json);
-    // A streamed put's chunks are transfers of their own: the input's bar shows the value's progress.
-    if (input !== undefined) board.mute();
+    if (!immutable || input.size === undefined || input.size > CHUNK_THRESHOLD_BYTES) board.mute();
     const { client } = await openClient(context, undefined, board);
     try {
-      if (data !== undefined) {
-        const result = await client.putImmutable(id, data, { signal });
+      if (immutable) {
+        const result = await client.putImmutable(id, input.body, { signal });
         board.end();
+        const size = input.bytesRead;
         out.json({
           id,
           kind: 'immutable',
-          size: data.byteLength,
+          size,
           hash: result.hash,
+          sha256: result.sha256,
+          chunked: result.chunked,
           txid: result.txid,
           url: result.url,
           drivers: outcomesJson(result.outcomes),
         });
-        out.line(`stored   ${id} (immutable, ${data.byteLength} bytes, sha256 ${result.hash})`);
+        const manifest = result.chunked ? `, manifest ${result.hash}` : '';
+        out.line(`stored   ${id} (immutable, ${size} bytes, sha256 ${result.sha256}${manifest})`);
         out.line(`zone file NAME_UPDATE ${result.txid}`);
         for (const line of outcomeLines(result.outcomes)) out.line(line);
       } else {
-        const result = await client.putMutable(id, input!.body, { public: options.public === true, signal });
+        const result = await client.putMutable(id, input.body, { public: options.public === true, signal });
         board.end();
-        const size = input!.bytesRead;
+        const size = input.bytesRead;
         out.json({
           id,
           kind: 'mutable',

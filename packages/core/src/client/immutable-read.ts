@@ -16,7 +16,7 @@ export async function readImmutable(
   record: ImmutableDataRecord,
   owner: string,
   signal: AbortSignal | undefined,
-): Promise<GetImmutableResult> {
+): Promise<Omit<GetImmutableResult, 'sha256' | 'chunked'>> {
   const { dataId } = record;
   const copies: CopyReport[] = [];
   for (const source of sources) {

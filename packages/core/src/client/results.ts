@@ -80,8 +80,15 @@ export interface MutableValueStream extends Omit<GetMutableResult, 'data'> {
 /** What `putImmutable` did. */
 export interface PutImmutableResult {
   dataId: string;
-  /** SHA-256 of the data, lowercase hex. */
+  /**
+   * The hash the zone-file record holds, lowercase hex: the SHA-256 of the data, or for a chunked
+   * value the SHA-256 of its manifest (which commits to every chunk and to `sha256`).
+   */
   hash: string;
+  /** SHA-256 of the whole value, lowercase hex (equal to `hash` unless `chunked`). */
+  sha256: string;
+  /** Whether it was stored in the chunked format (above the chunk threshold). */
+  chunked: boolean;
   /** Transaction id of the NAME_UPDATE that recorded the hash. */
   txid: string;
   /** The public URL written into the zone file record, if a non-local driver gave one. */
@@ -94,9 +101,23 @@ export interface GetImmutableResult {
   dataId: string;
   owner: string;
   data: Uint8Array;
+  /** The hash the zone-file record holds (of a chunked value: of its manifest). */
   hash: string;
+  /** SHA-256 of the whole value (equal to `hash` unless `chunked`). */
+  sha256: string;
+  /** Whether it is stored in the chunked format. */
+  chunked: boolean;
+  /** Where the bytes (of a chunked value: its manifest) came from. */
   source: string;
   copies: CopyReport[];
+}
+
+/** A verified immutable datum whose body is read as it is consumed (`getImmutableStream`). */
+export interface ImmutableValueStream extends Omit<GetImmutableResult, 'data'> {
+  /** Size of the value in bytes. */
+  size: number;
+  /** Only verified bytes; ends with a typed error, never normally, if the value cannot be read whole. */
+  body: AsyncIterable<Uint8Array>;
 }
 
 /** What a delete did. */

@@ -48,6 +48,12 @@ import {
 } from './chunked-values.js';
 import { readImmutable } from './immutable-read.js';
 import { KeyedQueue } from './keyed-queue.js';
+import {
+  chunkedImmutableManifest,
+  immutableBody,
+  immutableChunkSources,
+  storeChunkedImmutable,
+} from './large-immutable.js';
 import { type MigrateOptions, type MigrationReport, migrateReplicas } from './migrate.js';
 import { readMutable } from './mutable-read.js';
 import {
@@ -73,6 +79,7 @@ import type {
   DeleteResult,
   GetImmutableResult,
   GetMutableResult,
+  ImmutableValueStream,
   MutableValueStream,
   PutImmutableResult,
   PutMutableResult,
@@ -531,29 +538,59 @@ export class StorageClient {
   }
 
   /**
-   * Stores immutable data: its SHA-256 is computed, the bytes written to every driver, then a NAME_UPDATE
-   * records TXT `dataId` = `[url]#<sha256>` in the zone file (replacing an older record of that id).
+   * Stores immutable data: the bytes go to every driver, then a NAME_UPDATE records TXT `dataId` =
+   * `[url]#<hash>` in the zone file (replacing an older record of that id). A value of at most the chunk
+   * threshold is stored whole under its SHA-256 (`hash` = `sha256`), as before. A larger one (`data`
+   * may be a stream of any size) is stored chunked: its public chunks, then its signed manifest under the
+   * manifest's SHA-256, which the record holds; the record so commits to every chunk, and the whole
+   * value's SHA-256 is in the manifest (`sha256`).
    * @throws ReplicationError when a required-write driver failed (no NAME_UPDATE is sent then);
-   *   the registry's error when the NAME_UPDATE fails.
+   *   the registry's error when the NAME_UPDATE fails; what a streamed body throws.
    */
   async putImmutable(
     dataId: string,
-    data: Uint8Array,
+    data: Body,
     options: { signal?: AbortSignal } = {},
   ): Promise<PutImmutableResult> {
     this.assertOpen();
     validateDataId(dataId);
     const { parts } = this;
-    this.assertReadable(data.byteLength, dataId);
-    const hash = sha256Hex(data);
-    const report = await parts.coordinator.put('immutable', hash, data, options.signal);
-    assertWritten(report, 'putImmutable', dataId, options.signal);
+    const { signal } = options;
+    const split = await splitBodyAt(data, this.chunkThresholdBytes);
+    let hash: string;
+    let sha256: string;
+    let report: ReplicationReport;
+    if ('bytes' in split) {
+      this.assertReadable(split.bytes.byteLength, dataId);
+      hash = sha256 = sha256Hex(split.bytes);
+      report = await parts.coordinator.put('immutable', hash, split.bytes, signal);
+    } else {
+      const chunkBytes = parts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+      this.assertReadable(chunkBytes, dataId);
+      const stored = await storeChunkedImmutable(parts.coordinator, split.stream, {
+        fqDataId: this.fqDataId(dataId),
+        privateKey: parts.keyPair.privateKey,
+        chunkBytes,
+        signal,
+        judge: (chunkReport) => assertWritten(chunkReport, 'putImmutable', dataId, signal),
+      });
+      ({ hash, report } = stored);
+      sha256 = stored.manifest.plaintextSha256;
+    }
+    assertWritten(report, 'putImmutable', dataId, signal);
     const url = publicUrlsOf(report, parts.coordinator.drivers, parts.local)[0]?.url;
     const txid = await this.zoneFiles.updateOwn(
       (zone) => setImmutableDataRecord(zone, dataId, hash, url),
       true,
     );
-    const result: PutImmutableResult = { dataId, hash, txid: txid!, outcomes: report.outcomes };
+    const result: PutImmutableResult = {
+      dataId,
+      hash,
+      sha256,
+      chunked: hash !== sha256,
+      txid: txid!,
+      outcomes: report.outcomes,
+    };
     if (url !== undefined) result.url = url;
     return result;
   }
@@ -562,13 +599,23 @@ export class StorageClient {
    * Reads immutable data by the hash the owner's current zone file records for `dataId`. Own data comes
    * from the drivers in configured order, then from the record's URL; another user's from the record's
    * URL; only bytes whose SHA-256 matches are returned, and sources returning other bytes are skipped
-   * and reported.
+   * and reported. A chunked value is read whole, up to `policy.maxReadBytes` (else `TooLargeError`: use
+   * `getImmutableStream`).
    * @returns `null` when the zone file has no record for `dataId`.
    * @throws NotFoundError when the record exists but no source has the data; IntegrityError when only
-   *   wrong bytes were found; TooLargeError when a copy is over the read limit; UnavailableError when a
-   *   source could not be read and none had the data.
+   *   wrong bytes were found (or a chunk is wrong everywhere); TooLargeError when a copy is over the read
+   *   limit; UnavailableError when a source could not be read and none had the data.
    */
   async getImmutable(dataId: string, options: ReadOptions = {}): Promise<GetImmutableResult | null> {
+    return this.wholeImmutable(await this.getImmutableStream(dataId, options));
+  }
+
+  /**
+   * Like `getImmutable`, with the body streamed: the record's hash is checked first (of a chunked value:
+   * its manifest's), then each chunk against the manifest before any of its bytes is yielded; the body
+   * ends with a typed error rather than normally if the value cannot be read whole.
+   */
+  async getImmutableStream(dataId: string, options: ReadOptions = {}): Promise<ImmutableValueStream | null> {
     this.assertOpen();
     validateDataId(dataId);
     const owner = options.owner ?? this.name;
@@ -588,20 +635,53 @@ export class StorageClient {
     const owner = options.owner ?? this.name;
     const records = listImmutableDataRecords(await this.zoneFiles.of(owner)).filter((r) => r.hash === hash);
     const record = records.find((r) => r.url !== undefined) ?? records[0];
-    return record === undefined ? null : this.readImmutable(record, owner, options.signal);
+    if (record === undefined) return null;
+    return this.wholeImmutable(await this.readImmutable(record, owner, options.signal));
   }
 
-  private readImmutable(
+  private async readImmutable(
     record: ImmutableDataRecord,
     owner: string,
     signal: AbortSignal | undefined,
-  ): Promise<GetImmutableResult> {
+  ): Promise<ImmutableValueStream> {
     const { coordinator } = this.parts;
+    const own = owner === this.name;
     const sources = [
-      ...(owner === this.name ? coordinator.sources('immutable', record.hash) : []),
+      ...(own ? coordinator.sources('immutable', record.hash) : []),
       ...coordinator.urlSources(record.url === undefined ? [] : [record.url]),
     ];
-    return readImmutable(sources, record, owner, signal);
+    const found = {
+      ...(await readImmutable(sources, record, owner, signal)),
+      sha256: record.hash,
+      chunked: false,
+    };
+    const manifest = chunkedImmutableManifest(found.data, `${owner}:${record.dataId}`);
+    const sourcesOf = immutableChunkSources(
+      coordinator,
+      own ? coordinator.drivers : undefined,
+      record,
+      found.source,
+    );
+    const { data, ...rest } = found;
+    const body = immutableBody(found, manifest, sourcesOf, signal);
+    if (manifest === undefined) return { ...rest, size: data.byteLength, body };
+    return { ...rest, sha256: manifest.plaintextSha256, chunked: true, size: manifest.size, body };
+  }
+
+  private async wholeImmutable(found: ImmutableValueStream | null): Promise<GetImmutableResult | null> {
+    if (found === null) return null;
+    const { body, size, ...rest } = found;
+    const limit = this.parts.coordinator.maxReadBytes;
+    if (size > limit) {
+      throw new TooLargeError(
+        `This value is ${size} bytes, over the ${limit}-byte limit of a whole-value read`,
+        {
+          key: found.dataId,
+          hint: 'Read it with getImmutableStream (or raise policy.maxReadBytes).',
+        },
+      );
+    }
+    return { ...rest, data: await readBody(body) };
   }
 
   /**
