@@ -146,7 +146,7 @@ async function compare(label, dir, values, chunkThresholdBytes) {
     what: label,
     values,
     'stored MB': (bytes / 1e6).toFixed(1),
-    'sync values/s': (values / sync).toFixed(0),
+    'sync values/s': (values / sync).toFixed(values / sync < 10 ? 2 : 0),
     'sync MB/s': mbps(sync),
     'durable copy MB/s': mbps(copy),
     'sync / durable copy': (copy / sync).toFixed(2),
