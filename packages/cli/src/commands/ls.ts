@@ -47,7 +47,10 @@ export const lsCommand: Command = {
         for (let start = 0; start < ids.length; start += LS_READ_CONCURRENCY) {
           await Promise.all(
             ids.slice(start, start + LS_READ_CONCURRENCY).map(async (id) => {
-              const current = await client.getMutable(id, { decrypt: false, signal }).catch(() => undefined);
+              // The stream form reads only the envelope or manifest: a chunked value's chunks are not fetched.
+              const current = await client
+                .getMutableStream(id, { decrypt: false, signal })
+                .catch(() => undefined);
               if (current === null) mutable.delete(id);
             }),
           );
