@@ -46,6 +46,15 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup());
 
+interface VerifyReport {
+  healthy: boolean;
+  data: {
+    id: string;
+    healthy: boolean;
+    copies: { driver: string; state: string; parts?: string[]; reason?: string }[];
+  }[];
+}
+
 function range(): number[] {
   return Array.from({ length: SHARDS }, (_, i) => i);
 }
@@ -78,7 +87,7 @@ describe('an erasure section in client.ini', () => {
     expect(got.text).toBe('erasure-coded '.repeat(1000));
   });
 
-  it('a wiped shard directory still reads; sync rebuilds it byte for byte; a second sync has nothing to do', async () => {
+  it('a wiped shard directory still reads; verify reports the copies degraded (exit 13); sync rebuilds it byte for byte; verify is healthy', async () => {
     const before = await Promise.all(['a', 'b'].map((id) => readFile(shardFile(2, id))));
     await rm(join(shardRoot(2), 'mutable'), { recursive: true });
     await mkdir(join(shardRoot(2), 'mutable'));
@@ -86,9 +95,27 @@ describe('an erasure section in client.ini', () => {
     expect(got.code).toBe(0);
     expect(got.text).toBe('erasure-coded '.repeat(1000));
 
-    const dry = json<{ copied: number }>(await runCli(home, ['sync', '--dry-run', '--json']));
-    expect(dry.copied).toBe(2);
+    // The value still reads whole from k shards, yet verify sees the lost shard.
+    const verified = await runCli(home, ['verify', '--json']);
+    expect(verified.code, verified.stderr).toBe(13);
+    const report = json<VerifyReport>(verified);
+    expect(report.healthy).toBe(false);
+    expect(
+      report.data.map((d) => [d.id, d.healthy, d.copies.map((c) => [c.driver, c.state, c.parts])]),
+    ).toEqual(['a', 'b'].map((id) => [id, false, [['erasure', 'degraded', ['shard-2[2]']]]]));
+    expect(report.data[0]!.copies[0]!.reason).toContain('shard-2[2]');
+    const table = await runCli(home, ['verify']);
+    expect(table.code).toBe(13);
+    expect(table.text).toMatch(/BAD +mutable +a v1 +erasure degraded \(shard-2\[2\]\)/);
+
+    const dry = json<{ copied: number; rebuilt: number }>(
+      await runCli(home, ['sync', '--dry-run', '--json']),
+    );
+    expect(dry).toMatchObject({ copied: 2, rebuilt: 2 });
     expect(await readdir(join(shardRoot(2), 'mutable'))).toEqual([]);
+    const dryHuman = await runCli(home, ['sync', '--dry-run']);
+    expect(dryHuman.text).toContain('would rebuild lost shards of erasure: shard-2[2]');
+    expect(dryHuman.text).not.toContain('copy to erasure');
 
     const synced = await runCli(home, ['sync', '--json']);
     expect(synced.code).toBe(0);
@@ -96,6 +123,9 @@ describe('an erasure section in client.ini', () => {
     for (const [j, id] of ['a', 'b'].entries()) {
       expect(Buffer.compare(await readFile(shardFile(2, id)), before[j]!), id).toBe(0);
     }
+    const after = await runCli(home, ['verify', '--json']);
+    expect(after.code, after.stdout).toBe(0);
+    expect(json<VerifyReport>(after).healthy).toBe(true);
     expect(json<{ copied: number }>(await runCli(home, ['sync', '--json'])).copied).toBe(0);
   });
 });

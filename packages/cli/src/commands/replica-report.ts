@@ -25,18 +25,36 @@ export function datumJson(datum: DatumHealth | DatumRepair): Record<string, unkn
 function copyJson(copy: CopyHealth): Record<string, unknown> {
   const json: Record<string, unknown> = { driver: copy.driver, state: copy.state };
   if (copy.version !== undefined) json.version = copy.version;
+  if (copy.parts !== undefined) json.parts = copy.parts;
+  if (copy.reason !== undefined) json.reason = copy.reason;
   if (copy.error !== undefined) json.error = { code: copy.error.code, message: copy.error.message };
   return json;
 }
 
-/** A table row for people: `mutable  notes.txt  v3  disk current · mirror stale v2`. */
+/**
+ * A table row for people: `mutable  notes.txt  v3  disk current · mirror stale v2`; a degraded copy
+ * names its lost parts: `erasure degraded (shard-2[2])`.
+ */
 export function datumLine(datum: DatumHealth): string {
   const what = datum.kind === 'immutable' ? 'immutable' : 'mutable  ';
   const newest =
     datum.newestVersion === undefined ? '' : ` v${datum.newestVersion}${datum.deleted ? ' (deleted)' : ''}`;
   const copies = datum.copies
     .filter((c) => c.state !== 'skipped')
-    .map((c) => `${c.driver} ${c.state}${c.state === 'stale' && c.version ? ` v${c.version}` : ''}`)
+    .map((c) => `${c.driver} ${c.state}${copyDetail(c)}`)
     .join(' · ');
   return `${datum.healthy ? 'ok  ' : 'BAD '} ${what} ${datum.dataId}${newest}  ${copies}`;
+}
+
+function copyDetail(copy: CopyHealth): string {
+  if (copy.state === 'stale' && copy.version) return ` v${copy.version}`;
+  if (copy.state === 'degraded' && copy.parts !== undefined) return ` (${copy.parts.join(', ')})`;
+  return '';
+}
+
+/** Indented lines under a datum's row: why each degraded copy is degraded. */
+export function degradedLines(datum: DatumHealth): string[] {
+  return datum.copies
+    .filter((c) => c.state === 'degraded')
+    .map((c) => `     ${c.driver} degraded: ${c.reason ?? c.error?.message ?? 'parts lost'}`);
 }
