@@ -124,7 +124,7 @@ describe('an erasure section in client.ini', () => {
       expect(Buffer.compare(await readFile(shardFile(2, id)), before[j]!), id).toBe(0);
     }
     const after = await runCli(home, ['verify', '--json']);
-    expect(after.code, after.stdout).toBe(0);
+    expect(after.code, after.text).toBe(0);
     expect(json<VerifyReport>(after).healthy).toBe(true);
     expect(json<{ copied: number }>(await runCli(home, ['sync', '--json'])).copied).toBe(0);
   });
