@@ -1,7 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PutOptions, type StorageDriver, signMutableEnvelope } from '@blockstack-storage/core';
+import { randomBytes } from 'node:crypto';
+import {
+  openStorage,
+  type PutOptions,
+  type StorageDriver,
+  signMutableEnvelope,
+} from '@blockstack-storage/core';
 import { createDiskDriver } from '@blockstack-storage/driver-disk';
 import { createSkeletonDriver } from '@blockstack-storage/driver-skeleton';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +20,8 @@ import { openStorageCluster, type StorageCluster } from '../src/index.js';
 // `writeCopy` reads the driver again and asks `verdictOf`, which calls any copy of the same version
 // with other bytes a fork to replace, without asking whether it is on a required-write driver (the
 // preference `newer` applies only to the copies judged first). So it writes the loser's bytes over the
-// winner's. The same path serves read-repair. Fails until core fixes it; then turn `it.fails` into `it`.
+// winner's. The same path serves read-repair. Each test here fails until core fixes it (`it.fails`);
+// then turn it into `it`.
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -120,6 +127,45 @@ describe('sync beside a racing writer', () => {
       });
     } finally {
       await syncer.close();
+    }
+  });
+});
+
+// Found by core/bench/sync.bench.mjs (issue 15): a chunked (bsc1) value is its signed manifest plus
+// chunks stored as immutable objects; `sync` copies the manifest to an empty replica but none of the
+// chunks, and `verify` then calls the replica healthy, so the replica alone cannot serve the value.
+describe('sync of a chunked value', () => {
+  it.fails('copies its chunks, so the replica alone serves the value', async () => {
+    work = await mkdtemp(join(tmpdir(), 'bss-heal-chunks-'));
+    const open = (names: string[]) =>
+      openStorage({
+        name: 'alice.id',
+        config: { storageDrivers: names, requiredWrite: names, metadataDir: join(work, 'metadata') },
+        drivers: names.map((name) => {
+          const disk = createDiskDriver({ root: join(work, name), unsafeNoFsync: true, createRoot: true });
+          // Shared roots, as in the cluster: not local to one machine.
+          const capabilities = { ...disk.capabilities, visibility: 'public' as const };
+          return Object.assign(Object.create(disk) as StorageDriver, { name, capabilities });
+        }),
+        chunkThresholdBytes: 64 * 1024,
+        chunkBytes: 64 * 1024,
+        onWarning: () => {},
+      });
+    const value = randomBytes(300 * 1024);
+    const writer = await open(['source']);
+    await writer.putMutable('big', value);
+    await writer.close();
+
+    const syncer = await open(['source', 'replica']);
+    for await (const _ of syncer.sync()) void _;
+    await syncer.close();
+
+    const replicaAlone = await open(['replica']);
+    try {
+      const read = await replicaAlone.getMutable('big');
+      expect(read && Buffer.from(read.data).equals(value)).toBe(true);
+    } finally {
+      await replicaAlone.close();
     }
   });
 });
