@@ -183,6 +183,23 @@ describe('a delete every driver took', () => {
   });
 });
 
+describe('a delete with removeTombstones: false', () => {
+  it('leaves the tombstones on every driver, and the file absent', async () => {
+    const { a, b, client } = await twoDriverHub({ hub: { removeTombstones: false } });
+    expect((await client.store('kept-tombstone.txt', 'x')).status).toBe(202);
+    expect(await client.delete('kept-tombstone.txt')).toBe(202);
+    for (const driver of [a, b]) {
+      expect(await storedHeader(driver, client.key('kept-tombstone.txt'))).toMatchObject({
+        version: 2,
+        deleted: true,
+      });
+    }
+    expect((await client.read('kept-tombstone.txt')).status).toBe(404);
+    expect(await client.list()).toEqual([]);
+    expect(await client.delete('kept-tombstone.txt')).toBe(404);
+  });
+});
+
 describe('a delete racing a store', () => {
   it('never leaves bytes a delete removed readable, over many rounds, with a driver down in half of them', async () => {
     const { b, client } = await twoDriverHub();
