@@ -70,7 +70,7 @@ function holdingPuts(inner: StorageDriver) {
 }
 
 describe('sync beside a racing writer', () => {
-  it.fails('never writes a losing writer’s copy over the acknowledged copy of that version', async () => {
+  it('never writes a losing writer’s copy over the acknowledged copy of that version', async () => {
     work = await mkdtemp(join(tmpdir(), 'bss-heal-bugs-'));
     const disk = holdingPuts(
       createDiskDriver({ root: join(work, 'disk'), unsafeNoFsync: true, createRoot: true }),

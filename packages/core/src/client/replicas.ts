@@ -199,7 +199,17 @@ export async function repairMutable(
       }
       try {
         const source = coordinator.source(driver, 'mutable', target.dataId);
-        await writeCopy(driver, source, target, bytes, verdictOf, held);
+        // Only the copy judged above may be replaced as the other side of a fork. A copy found after a
+        // conditional write lost arrived meanwhile: it may be the acknowledged value of this version (a
+        // winner's put landing between our read and our write), so it is judged as a put would judge it.
+        await writeCopy(
+          driver,
+          source,
+          target,
+          bytes,
+          (copy) => (copy === held ? verdictOf(copy) : putOver(copy)),
+          held,
+        );
         repair.repaired.push(driver.name);
       } catch (error) {
         repair.failed.push({
