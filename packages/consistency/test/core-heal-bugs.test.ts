@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import {
   openStorage,
   type PutOptions,
@@ -20,8 +20,8 @@ import { openStorageCluster, type StorageCluster } from '../src/index.js';
 // `writeCopy` reads the driver again and asks `verdictOf`, which calls any copy of the same version
 // with other bytes a fork to replace, without asking whether it is on a required-write driver (the
 // preference `newer` applies only to the copies judged first). So it writes the loser's bytes over the
-// winner's. The same path serves read-repair. Each test here fails until core fixes it (`it.fails`);
-// then turn it into `it`.
+// winner's. The same path serves read-repair. Fixed: only the copy judged first may be replaced as the
+// other side of a fork; a copy found after a lost conditional write is judged as a put would judge it.
 const enc = (text: string) => new TextEncoder().encode(text);
 const dec = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -134,8 +134,9 @@ describe('sync beside a racing writer', () => {
 // Found by core/bench/sync.bench.mjs (issue 15): a chunked (bsc1) value is its signed manifest plus
 // chunks stored as immutable objects; `sync` copies the manifest to an empty replica but none of the
 // chunks, and `verify` then calls the replica healthy, so the replica alone cannot serve the value.
+// Fixed: sync copies the chunks a driver lacks before the manifest (core/src/client/manifest-chunks.ts).
 describe('sync of a chunked value', () => {
-  it.fails('copies its chunks, so the replica alone serves the value', async () => {
+  it('copies its chunks, so the replica alone serves the value', async () => {
     work = await mkdtemp(join(tmpdir(), 'bss-heal-chunks-'));
     const open = (names: string[]) =>
       openStorage({

@@ -6,6 +6,7 @@ import type { ReplicationCoordinator } from '../replication/index.js';
 import type { VersionCache } from '../version-cache/index.js';
 import type { ImmutableDataRecord } from '../zonefile/index.js';
 import { hashMismatch } from './immutable-read.js';
+import { chunksLackingOn, copyChunksTo } from './manifest-chunks.js';
 import { versionOf } from './mutable-read.js';
 import {
   type CopyVerdict,
@@ -152,6 +153,24 @@ export async function inspectMutable(
     health.newestVersion = newestVersion;
     health.deleted = newest!.verified.tombstoneVersion !== undefined;
   }
+  const manifest = newest?.verified.manifest;
+  if (options.checkParts !== false && manifest !== undefined) {
+    const signal = options.signal ?? target.signal;
+    await Promise.all(
+      reads.map(async ({ driver }, index) => {
+        const copy = health.copies[index]!;
+        if (copy.state !== 'current') return;
+        try {
+          const lacking = await chunksLackingOn(coordinator, driver, manifest, signal);
+          if (lacking.length > 0) health.copies[index] = lackingChunks(copy, lacking, manifest.chunkHashes);
+        } catch (error) {
+          if (signal?.aborted) throw asStorageError(error, { driver: driver.name, key: target.dataId });
+          health.copies[index] = uncheckable(copy, error, target.dataId);
+        }
+      }),
+    );
+    health.healthy = allHealthy(health.copies);
+  }
   if (options.checkParts !== false) {
     await checkWithinDrivers(
       coordinator.drivers,
@@ -188,11 +207,35 @@ export async function repairMutable(
     const verdict = putOver(copy);
     return typeof verdict === 'object' && verdict.newer === version ? 'replace' : verdict;
   };
+  const manifest = newest.verified.manifest;
   await Promise.all(
     reads.map(async ({ driver, held }, index) => {
-      const state = health.copies[index]!.state;
-      if (held === undefined || !(state === 'stale' || state === 'missing' || state === 'invalid')) return;
+      const copy = health.copies[index]!;
+      const state = copy.state;
+      const writing = held !== undefined && (state === 'stale' || state === 'missing' || state === 'invalid');
       if (options.only !== undefined && !options.only.has(driver.name)) return;
+      // A chunked value's copy is whole only with its chunks, which live beside it on the immutable path:
+      // they go first (a manifest is never written to a driver that lacks them), and a current manifest
+      // whose chunks were lost gets them back.
+      if (manifest !== undefined && (writing || state === 'current')) {
+        try {
+          const lacking = await chunksLackingOn(coordinator, driver, manifest, target.signal);
+          if (lacking.length > 0 && state === 'current') {
+            repair.copies[index] = lackingChunks(copy, lacking, manifest.chunkHashes);
+            repair.repaired.push(driver.name);
+          }
+          if (lacking.length > 0 && !options.dryRun) {
+            await copyChunksTo(coordinator, driver, lacking, target.dataId, target.signal);
+          }
+        } catch (error) {
+          repair.failed.push({
+            driver: driver.name,
+            error: asStorageError(error, { driver: driver.name, key: target.dataId }),
+          });
+          return;
+        }
+      }
+      if (!writing) return;
       if (options.dryRun) {
         repair.repaired.push(driver.name);
         return;
@@ -384,6 +427,16 @@ function degradedBy(copy: CopyHealth, report: DriverRepairReport, dataId: string
   }
   degraded.reason = reasons.join('; ');
   return degraded;
+}
+
+/** A current manifest whose driver lacks some of its chunks: `degraded`, the chunks as its parts. */
+function lackingChunks(copy: CopyHealth, lacking: readonly string[], all: readonly string[]): CopyHealth {
+  return {
+    ...copy,
+    state: 'degraded',
+    parts: lacking.map((hash) => `chunk ${hash.slice(0, 16)}`),
+    reason: `${lacking.length} of the value's ${new Set(all).size} chunks are missing or damaged on this driver: sync copies them from the others`,
+  };
 }
 
 /** The copy when its driver's repair threw: `degraded`, as its parts could not be checked. */
