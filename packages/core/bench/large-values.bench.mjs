@@ -4,7 +4,8 @@
 // 2. encrypted 1 MiB puts and gets against raw atomic writes and reads (at the default threshold);
 // 3. 64 MiB streamed encrypted puts and gets against a raw streamed write + fsync and a raw read;
 // 4. the stored size of a large encrypted value;
-// 5. with BENCH_GIB=1: a 1 GiB put and get through openStorage with three drivers, peak RSS.
+// 5. with BENCH_GIB=1 (or =only, alone): a 1 GiB put and get through openStorage with three drivers,
+//    peak RSS.
 // Run: pnpm --filter @blockstack-storage/core build && node bench/large-values.bench.mjs
 // Not a test: it prints tables and asserts nothing. Rates: median of REPS reps of at least MIN_MS
 // each, after a warm-up rep. MB/s = 10^6 bytes of value per second.
@@ -89,8 +90,9 @@ async function storedBytes(dir) {
 
 const base = await mkdtemp(join(tmpdir(), 'bss-large-bench-'));
 try {
+  const only = process.env.BENCH_GIB === 'only'; // just section 5, from a fresh process's baseline
   // 1. Threshold (BENCH_SKIP_THRESHOLD=1 skips it)
-  if (process.env.BENCH_SKIP_THRESHOLD !== '1') {
+  if (process.env.BENCH_SKIP_THRESHOLD !== '1' && !only) {
     // The same value stored either way, encrypted, put + whole get.
     const thresholdRows = [];
     for (const size of [128 * KiB, 512 * KiB, MiB, 2 * MiB, 4 * MiB]) {
@@ -122,10 +124,12 @@ try {
 
   // 2 and 3. Puts and gets alone against the raw file operation on the same bytes.
   const rows = [];
-  for (const [size, streamed] of [
-    [MiB, false],
-    [64 * MiB, true],
-  ]) {
+  for (const [size, streamed] of only
+    ? []
+    : [
+        [MiB, false],
+        [64 * MiB, true],
+      ]) {
     const value = randomBytes(size);
     const dir = join(base, `ratio-${size}`);
     await mkdir(join(dir, 'raw'), { recursive: true });
@@ -157,13 +161,15 @@ try {
     await storage.close();
     await rm(dir, { recursive: true, force: true });
   }
-  console.log(
-    'encrypted puts and gets alone, 1 durable driver, default threshold and chunk size; raw = atomic write (1 MiB) or streamed write + fsync (64 MiB), and readFile / a read stream',
-  );
-  console.table(rows);
+  if (!only) {
+    console.log(
+      'encrypted puts and gets alone, 1 durable driver, default threshold and chunk size; raw = atomic write (1 MiB) or streamed write + fsync (64 MiB), and readFile / a read stream',
+    );
+    console.table(rows);
+  }
 
   // 5. A 1 GiB value through three drivers: peak RSS.
-  if (process.env.BENCH_GIB === '1') {
+  if (process.env.BENCH_GIB === '1' || only) {
     const dir = join(base, 'gib');
     const storage = await client(dir, ['d0', 'd1', 'd2']);
     const seed = randomBytes(MiB);
@@ -174,7 +180,8 @@ try {
         yield piece;
       }
     }
-    let peak = process.memoryUsage().rss;
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
     const timer = setInterval(() => {
       peak = Math.max(peak, process.memoryUsage().rss);
     }, 20);
@@ -186,7 +193,7 @@ try {
     const getSeconds = (performance.now() - readStarted) / 1000;
     clearInterval(timer);
     console.log(
-      `1 GiB streamed through openStorage, 3 durable drivers: put ${mbps((1024 * MiB) / putSeconds)} MB/s, get ${mbps(size / getSeconds)} MB/s, peak RSS ${(peak / MiB).toFixed(0)} MiB (whole process)`,
+      `1 GiB streamed through openStorage, 3 durable drivers: put ${mbps((1024 * MiB) / putSeconds)} MB/s, get ${mbps(size / getSeconds)} MB/s, peak RSS ${(peak / MiB).toFixed(0)} MiB (whole process; ${(baseline / MiB).toFixed(0)} MiB before the put)`,
     );
     await storage.close();
   }
