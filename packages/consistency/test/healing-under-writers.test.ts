@@ -19,13 +19,12 @@ import {
   type StorageCluster,
 } from '../src/index.js';
 
-// Issue 15: replicas heal while writers write. Three clients of one machine run the workload with
-// read-repair on, and a second machine runs `sync` in a loop beside them, over a required disk driver
+// Issue 15: replicas heal while writers write. Four clients on two machines run the workload with
+// read-repair on, and a third machine runs `sync` in a loop beside them, over a required disk driver
 // (stale reads, corrupt bytes, errors) and two optional drivers that also lose writes. Healing copies
 // stored bytes only, conditionally: the checker must find no violation, no lost update and no fork.
-// With the writers on two machines (4 clients, `machines: 2`) about one run in two reports a lost
-// update: sync writes a losing writer's copy of a version over the acknowledged one on the required
-// driver (replayed in core-heal-bugs.test.ts); move this run to two machines once core fixes that.
+// With writers on two machines this found that sync could write a losing writer's copy of a version
+// over the acknowledged one on the required driver (now fixed; replayed in core-heal-bugs.test.ts).
 // (The lost updates once reported with healing off were unrecorded stale reads of the disk: see
 // writers-on-two-machines.test.ts.)
 const OPERATIONS = Number(process.env.BSS_HEALING_OPS ?? 2_000);
@@ -74,8 +73,8 @@ describe(`healing under concurrent writers (${OPERATIONS} operations)`, () => {
       requiredWrite: REQUIRED,
       local: ['mirror-a', 'mirror-b'],
       capabilityOverrides: { disk: { visibility: 'public' } },
-      clients: 3,
-      machines: 1,
+      clients: 4,
+      machines: 2,
       workDir: join(work, 'clients'),
       policy: { retries: 2, baseDelayMs: 1, maxDelayMs: 4, timeoutMs: 10_000 },
       readRepair: true,
