@@ -61,7 +61,9 @@ function counted(
   async function* pieces(): AsyncIterable<Uint8Array> {
     // Ctrl-C while waiting on a slow pipe must not hang until the writer closes it.
     const abort = () => (stream as Readable).destroy(new AbortedError('Interrupted while reading the input'));
-    signal.addEventListener('abort', abort, { once: true });
+    // Interrupted before the client began reading (while it opened): an abort event would never come.
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
     try {
       for await (const chunk of stream as AsyncIterable<Buffer | string>) {
         const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
