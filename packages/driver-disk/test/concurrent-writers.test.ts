@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isChunkedManifest, parseManifest } from '@blockstack-storage/core';
 import { encodeDataId } from '@blockstack-storage/core/driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openReplicas } from './support/replicas.js';
@@ -18,6 +19,8 @@ let work = '';
 let roots: string[] = [];
 let machineA = '';
 let machineB = '';
+/** The user's data public key (the first machine creates it). */
+let publicKey: Uint8Array = new Uint8Array();
 
 interface Outcome {
   fill: number;
@@ -49,12 +52,16 @@ function runWriter(metadataDir: string, fill: number, size: number): Promise<Out
 
 const openMachine = (metadataDir: string) => openReplicas('writer.id', roots, metadataDir);
 
-/** The version each replica holds, read from its file (the bsk2 payload names it). */
+/**
+ * The version each replica holds, read from its file: the bsk2 payload names it; a value above the
+ * chunk threshold (the 8 MiB writers) is a signed chunked manifest, which holds it too.
+ */
 async function replicaVersions(): Promise<number[]> {
   return Promise.all(
     roots.map(async (root) => {
-      const text = await readFile(join(root, 'mutable', encodeDataId(ID)), 'latin1');
-      return Number(/"version":(\d+)/.exec(text)![1]);
+      const bytes = await readFile(join(root, 'mutable', encodeDataId(ID)));
+      if (isChunkedManifest(bytes)) return parseManifest(bytes, publicKey).version;
+      return Number(/"version":(\d+)/.exec(bytes.toString('latin1'))![1]);
     }),
   );
 }
@@ -68,6 +75,7 @@ beforeAll(async () => {
   // The user's first machine creates the data key and registers the name; the second machine has the
   // same key and registration but its own (empty) version cache.
   const first = await openMachine(machineA);
+  publicKey = first.publicKey;
   await first.close();
   await cp(machineA, machineB, { recursive: true });
 });
