@@ -44,13 +44,23 @@ export async function readBody(
     letGo(body);
     throw tooLarge(maxBytes, where, size);
   }
+  // With the size declared, the bytes go straight into one buffer (no list of pieces and second copy);
+  // a provider that sends more than it declared falls back to collecting the pieces.
+  let filled: Uint8Array | undefined = size !== undefined && size > 0 ? new Uint8Array(size) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of body) {
+    if (total + chunk.byteLength > maxBytes) throw tooLarge(maxBytes, where);
+    if (filled !== undefined && total + chunk.byteLength <= filled.byteLength) {
+      filled.set(chunk, total);
+    } else {
+      if (filled !== undefined) chunks.push(filled.subarray(0, total));
+      filled = undefined;
+      chunks.push(chunk);
+    }
     total += chunk.byteLength;
-    if (total > maxBytes) throw tooLarge(maxBytes, where);
-    chunks.push(chunk);
   }
+  if (filled !== undefined) return total === filled.byteLength ? filled : filled.subarray(0, total);
   return concatBytes(chunks, total);
 }
 
