@@ -41,5 +41,5 @@ export * from './registry/index.js';
 export * from './client/index.js';
 // Import of a 2017 blockstack_client disk store (issue 15).
 export * from './legacy/index.js';
-// The chunked format (docs/chunked-format.md) for values of any size; not yet used by the client.
+// The chunked format (docs/chunked-format.md): how the client stores values above its chunk threshold.
 export * from './chunked/index.js';
