@@ -20,6 +20,7 @@ export type * from './driver.js';
 export * from './errors.js';
 export { parseRetryAfter } from './http/http-get.js';
 export { createKeyValueDriver, guardedBody, type KeyValueBackend } from './key-value-driver.js';
+export { KeyedQueue } from './keyed-queue.js';
 export * from './keys.js';
 export { acquireFileLock, type HeldLock } from './registry/file-lock.js';
 export { syncDirectory } from './sync-directory.js';

@@ -1,7 +1,8 @@
 /**
- * Runs tasks one at a time per key, in call order. The client serialises its writes of one data id so
- * that two concurrent `putMutable` calls in one process get distinct versions (read version, write
- * version + 1, record it, as one step). Different keys run concurrently.
+ * Runs tasks one at a time per key, in call order; different keys run concurrently. The client
+ * serialises its writes of one data id so that two concurrent `putMutable` calls in one process get
+ * distinct versions (read version, write version + 1, record it, as one step); meta drivers serialise
+ * their writes of one key so that two puts cannot each win on different providers.
  */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();

@@ -9,6 +9,7 @@ import {
   fixedSizeChunks,
   type GetOptions,
   IntegrityError,
+  KeyedQueue,
   type OperationOptions,
   type PutOptions,
   type PutResult,
@@ -31,7 +32,6 @@ import {
   WRITE_ID_BYTES,
 } from './block-format.js';
 import { type Clock, realClock } from './clock.js';
-import { KeyLock } from './key-lock.js';
 import { KEY_BYTES, KEY_PURPOSE, ObjectNames, splitRootKey } from './keys.js';
 import { SlotScheduler, type TrafficCounts } from './slot-scheduler.js';
 
@@ -115,7 +115,7 @@ class ConfidentialStorageDriver implements ConfidentialDriver {
   private readonly cells: number;
   private readonly clock: Clock;
   private readonly rootKey: (() => Promise<Uint8Array>) | undefined;
-  private readonly locks = new KeyLock();
+  private readonly locks = new KeyedQueue();
   private session: Promise<Session> | undefined;
   private scheduler: SlotScheduler | undefined;
   private closed = false;

@@ -12,6 +12,7 @@ import {
   type GetOptions,
   IntegrityError,
   isStorageError,
+  KeyedQueue,
   type OperationOptions,
   type PutOptions,
   type PutResult,
@@ -25,7 +26,6 @@ import {
   validateHash,
 } from '@blockstack-storage/core/driver';
 import { deriveCapabilities, largestValueFor } from './capabilities.js';
-import { KeyLock } from './key-lock.js';
 import { ReedSolomon } from './reed-solomon.js';
 import { ShardChannel } from './shard-channel.js';
 import {
@@ -112,7 +112,7 @@ class ErasureDriver implements ErasureStorageDriver {
   private readonly stripeBytes: number;
   private readonly writeQuorum: number;
   private readonly coders = new Map<string, ReedSolomon>();
-  private readonly locks = new KeyLock();
+  private readonly locks = new KeyedQueue();
   private lastWrittenAt = 0;
 
   constructor(options: ErasureDriverOptions) {

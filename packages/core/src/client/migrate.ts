@@ -1,6 +1,7 @@
 import { checkMutableWriteRule, type StorageDriversChange } from '../config/index.js';
 import type { StorageDriver } from '../driver.js';
 import { asStorageError, ConfigurationError, type StorageError, throwIfAborted } from '../errors.js';
+import type { KeyedQueue } from '../keyed-queue.js';
 import type { ReplicationCoordinator } from '../replication/index.js';
 import type { VersionCache } from '../version-cache/index.js';
 import {
@@ -11,7 +12,6 @@ import {
   setImmutableDataRecord,
   type ZoneFile,
 } from '../zonefile/index.js';
-import type { KeyedQueue } from './keyed-queue.js';
 import type { WriteTarget } from './mutable-write.js';
 import { datumRecordName, MUTABLE_PREFIX_RECORD, urlPrefixOf, withPublishedUrls } from './published-urls.js';
 import {

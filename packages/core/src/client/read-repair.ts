@@ -1,5 +1,5 @@
 import { asStorageError } from '../errors.js';
-import type { KeyedQueue } from './keyed-queue.js';
+import type { KeyedQueue } from '../keyed-queue.js';
 import type { DatumRepair } from './replicas.js';
 import type { CopyReport } from './results.js';
 

@@ -21,6 +21,7 @@ import {
 } from '../errors.js';
 import { redactUrl } from '../http/index.js';
 import { compressPublicKey, type DataKeyPair } from '../identity/index.js';
+import { KeyedQueue } from '../keyed-queue.js';
 import { validateDataId, validateHash } from '../keys.js';
 import type { NameRegistry } from '../registry/index.js';
 import {
@@ -47,7 +48,6 @@ import {
   storeChunks,
 } from './chunked-values.js';
 import { readImmutable } from './immutable-read.js';
-import { KeyedQueue } from './keyed-queue.js';
 import {
   chunkedImmutableManifest,
   immutableBody,
