@@ -111,7 +111,9 @@ export interface GetMutableOptions extends ReadOptions {
   policy?: ReadOrder;
   /**
    * Decrypt a value that is an ECIES envelope (default true). With `false` the stored data is returned
-   * as is: use it for public values that happen to be ECIES-envelope JSON themselves.
+   * as is: use it for public values that happen to be ECIES-envelope JSON themselves. Applies to values
+   * stored as one bsk2 envelope only: a chunked value's manifest says whether it is encrypted, so there
+   * is nothing to mistake, and it is always returned as the value that was put.
    */
   decrypt?: boolean;
 }
