@@ -91,7 +91,8 @@ interface Session {
   scheduler: SlotScheduler;
   /**
    * The generation each value's continuation blocks use, as last seen by this instance, so that a put
-   * need not read the head first (a get then a put of one name is a pattern cover traffic lacks).
+   * need not read the head first (that read would be an access of its own, and a name touched twice
+   * close together is a pattern cover traffic lacks).
    */
   generations: Map<string, number>;
 }

@@ -94,10 +94,12 @@ describe('what the provider holds and sees', () => {
     const view = new ProviderView(clock);
     view.startRecording();
     const driver = confidential({ inner: view, clock, slotMs: 10 });
+    // Each value is one block, its head: the put that acknowledged the write is the last one sent.
+    const lastPut = () => view.events.filter((e) => e.op === 'put').at(-1)!.name;
     await driver.putMutable('a', new TextEncoder().encode('value of a'));
+    const aHead = lastPut();
     await driver.putMutable('b', new TextEncoder().encode('value of b'));
-    // Each value is one block, its head, written in the first slots before any cover put.
-    const [aHead, bHead] = view.events.filter((e) => e.op === 'put').map((e) => e.name);
+    const bHead = lastPut();
     const aBlock = view.stored.get(aHead!)!;
     const bBlock = view.stored.get(bHead!)!;
     const expectRefused = async (id: string) => {
@@ -156,7 +158,8 @@ describe('keys', () => {
 describe('the queue', () => {
   it('an aborted operation waiting for its slot leaves with AbortedError; close fails the rest', async () => {
     const driver = confidential({ inner: createSkeletonDriver(), slotMs: 60_000 });
-    await driver.putMutable('first', Uint8Array.of(1)); // rides the first slot, at once
+    // Its get goes in the first slot, at once; its put waits for the next slot, a minute away.
+    const first = rejection(driver.putMutable('first', Uint8Array.of(1)));
     const controller = new AbortController();
     const waiting = rejection(driver.getMutable('first', { signal: controller.signal }));
     const queued = rejection(driver.putMutable('second', Uint8Array.of(2)));
@@ -165,6 +168,7 @@ describe('the queue', () => {
     expect(isStorageError(aborted, ErrorCode.Aborted)).toBe(true);
     expect((aborted as Error).message).toContain('[confidential]');
     await driver.close?.();
+    expect(isStorageError(await first, ErrorCode.Unavailable)).toBe(true);
     expect(isStorageError(await queued, ErrorCode.Unavailable)).toBe(true);
     expect(isStorageError(await rejection(driver.getMutable('first')), ErrorCode.Unavailable)).toBe(true);
   });
