@@ -9,6 +9,7 @@ import {
   KEY_PURPOSE,
   payloadBytes,
 } from '../src/index.js';
+import { ObjectNames, splitRootKey } from '../src/keys.js';
 import { ProviderView } from './provider-view.js';
 import { VirtualClock } from './virtual-clock.js';
 
@@ -67,6 +68,41 @@ describe('what the provider holds and sees', () => {
       expect(ops.sort()).toEqual(['get', 'put']);
     }
     expect(view.events.filter((e) => e.op === 'put').every((e) => e.bytes === BLOCK)).toBe(true);
+  });
+
+  it('every put writes the name the slot before got, and a read then a write of one id is one such pair', async () => {
+    const clock = new VirtualClock();
+    const view = new ProviderView(clock);
+    const key = randomBytes(32);
+    const names = new ObjectNames(splitRootKey(key).names);
+    const cover = randomBytes(BLOCK);
+    for (let i = 0; i < 16; i++) view.stored.set(names.cell(i), cover); // a store past its first cycle
+    const driver = confidential({ inner: view, clock, slotMs: 10, key });
+    await driver.putMutable('a', randomBytes(700));
+    await driver.putMutable('v', randomBytes(2500)); // three blocks
+    await driver.putMutable('b', randomBytes(300));
+    view.startRecording();
+    await clock.sleep(25);
+    const bytesOf = async (id: string) => (await readBody((await driver.getMutable(id))!.body)).byteLength;
+    expect(await bytesOf('v')).toBe(2500);
+    // As the core writes through openStorage: read the datum, then write it.
+    await text(driver, 'b');
+    await driver.putMutable('b', new TextEncoder().encode('new b'));
+    await driver.putMutable('v', randomBytes(2000));
+    expect(await bytesOf('a')).toBe(700);
+    expect(await text(driver, 'b')).toBe('new b');
+    await clock.sleep(30);
+    view.stopRecording();
+    const slots = [...new Set(view.events.map((e) => e.at))].sort((x, y) => x - y);
+    const nameOf = (op: 'get' | 'put', at: number) =>
+      view.events.find((e) => e.op === op && e.at === at)!.name;
+    for (let i = 1; i < slots.length; i++)
+      expect(nameOf('put', slots[i]!)).toBe(nameOf('get', slots[i - 1]!));
+    // The read and the write of b: one get of its head and one put of it, the next slot.
+    const bHead = names.head('mutable', 'b');
+    const bEvents = view.events.filter((e) => e.name === bHead);
+    expect(bEvents.map((e) => e.op)).toEqual(['get', 'put', 'get', 'put']); // the write, then the last read
+    expect(bEvents[1]!.at - bEvents[0]!.at).toBe(10);
   });
 
   it('keeps sending while the user is idle, and stops at close', async () => {
